@@ -1,0 +1,228 @@
+import { z } from "zod";
+import { conflict, notFound, tooManyRequests, unauthorized } from "../errors";
+import { hashPassword, newToken, sha256Hex, verifyPassword } from "./crypto";
+import { handleSchema } from "./names";
+
+export interface Publisher {
+  id: number;
+  handle: string;
+  email: string;
+  createdAt: string;
+}
+
+export interface TokenInfo {
+  id: number;
+  /** First characters only: enough to recognise a token, useless to use one. */
+  prefix: string;
+  name: string;
+  readonly: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: "must be a valid email address" }))
+  .refine((s) => s.length <= 254, { message: "must be at most 254 characters" });
+export const passwordSchema = z
+  .string()
+  .min(8, { message: "must be at least 8 characters" })
+  .max(1024, { message: "must be at most 1024 characters" });
+
+export const signupSchema = z.object({ email: emailSchema, handle: handleSchema, password: passwordSchema });
+export const loginSchema = z.object({
+  handleOrEmail: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(1024),
+});
+
+type PublisherRow = { id: number; handle: string; email: string; created_at: string };
+const toPublisher = (row: PublisherRow): Publisher => ({
+  id: row.id,
+  handle: row.handle,
+  email: row.email,
+  createdAt: row.created_at,
+});
+
+/** The public JSON shape of an account. */
+export const publisherJson = (p: Publisher) => ({ handle: p.handle, email: p.email, createdAt: p.createdAt });
+
+const now = () => new Date().toISOString();
+
+export async function signup(db: D1Database, input: z.infer<typeof signupSchema>): Promise<Publisher> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const row = await db
+      .prepare(
+        "INSERT INTO publishers (handle, email, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id, handle, email, created_at",
+      )
+      .bind(input.handle, input.email, passwordHash, now())
+      .first<PublisherRow>();
+    if (!row) throw new Error("insert returned no row");
+    return toPublisher(row);
+  } catch (err) {
+    // Say that one of the two is taken, not which: no account enumeration beyond that.
+    if (String(err).includes("UNIQUE")) throw conflict("That handle or email is already registered.", "ACCOUNT_EXISTS");
+    throw err;
+  }
+}
+
+// Login throttling: after MAX_FAILURES failed logins within WINDOW_SECONDS for one handle or one
+// client address, further attempts get 429 until the window ends.
+const MAX_FAILURES = 5;
+const WINDOW_SECONDS = 15 * 60;
+
+async function assertNotThrottled(db: D1Database, keys: string[], nowSeconds: number): Promise<void> {
+  const placeholders = keys.map(() => "?").join(", ");
+  const { results } = await db
+    .prepare(`SELECT failures, window_start FROM login_failures WHERE key IN (${placeholders})`)
+    .bind(...keys)
+    .all<{ failures: number; window_start: number }>();
+  for (const row of results) {
+    const retryAfter = row.window_start + WINDOW_SECONDS - nowSeconds;
+    if (row.failures >= MAX_FAILURES && retryAfter > 0) {
+      throw tooManyRequests(
+        `Too many failed logins; try again in ${Math.ceil(retryAfter / 60)} minute(s).`,
+        retryAfter,
+      );
+    }
+  }
+}
+
+async function recordFailure(db: D1Database, keys: string[], nowSeconds: number): Promise<void> {
+  const stmt = db.prepare(
+    `INSERT INTO login_failures (key, failures, window_start) VALUES (?1, 1, ?2)
+     ON CONFLICT(key) DO UPDATE SET
+       failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END,
+       window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END`,
+  );
+  await db.batch(keys.map((key) => stmt.bind(key, nowSeconds, WINDOW_SECONDS)));
+}
+
+// Verifying against a real hash when the account does not exist keeps the response time the same.
+let dummyHash: Promise<string> | undefined;
+
+/** Checks a password; on success issues a new token. Throttled per handle and per client address. */
+export async function login(
+  db: D1Database,
+  input: z.infer<typeof loginSchema>,
+  opts: { clientAddress?: string; tokenName?: string } = {},
+): Promise<{ token: string; publisher: Publisher }> {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const keys = [`account:${input.handleOrEmail}`];
+  if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
+  await assertNotThrottled(db, keys, nowSeconds);
+
+  const row = await db
+    .prepare("SELECT id, handle, email, created_at, password_hash FROM publishers WHERE handle = ?1 OR email = ?1")
+    .bind(input.handleOrEmail)
+    .first<PublisherRow & { password_hash: string }>();
+  dummyHash ??= hashPassword("not a real password");
+  const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHash));
+  if (!row || !ok) {
+    await recordFailure(db, keys, nowSeconds);
+    throw unauthorized("Wrong handle/email or password.", "BAD_CREDENTIALS");
+  }
+  await db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]).run();
+  const publisher = toPublisher(row);
+  const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
+  return { token, publisher };
+}
+
+export async function createToken(
+  db: D1Database,
+  publisherId: number,
+  opts: { name?: string; readonly?: boolean } = {},
+): Promise<string> {
+  const token = newToken();
+  await db
+    .prepare(
+      "INSERT INTO tokens (publisher_id, token_hash, token_prefix, name, readonly, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(publisherId, await sha256Hex(token), token.slice(0, 10), opts.name ?? "", opts.readonly ? 1 : 0, now())
+    .run();
+  return token;
+}
+
+export interface Authenticated {
+  publisher: Publisher;
+  tokenId: number;
+  readonly: boolean;
+  /** Record last use; the caller decides whether to await it or hand it to waitUntil. */
+  touch: () => Promise<unknown>;
+}
+
+/** Resolves a bearer token to its publisher, or null when unknown or revoked. */
+export async function authenticate(db: D1Database, token: string): Promise<Authenticated | null> {
+  if (!token.startsWith("skild_") || token.length > 200) return null;
+  const row = await db
+    .prepare(
+      `SELECT t.id AS token_id, t.readonly, p.id, p.handle, p.email, p.created_at
+       FROM tokens t JOIN publishers p ON p.id = t.publisher_id
+       WHERE t.token_hash = ? AND t.revoked_at IS NULL`,
+    )
+    .bind(await sha256Hex(token))
+    .first<PublisherRow & { token_id: number; readonly: number }>();
+  if (!row) return null;
+  // Only write last_used_at once a minute per token, not on every request.
+  const stamp = now();
+  const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+  return {
+    publisher: toPublisher(row),
+    tokenId: row.token_id,
+    readonly: row.readonly === 1,
+    touch: () =>
+      db
+        .prepare("UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")
+        .bind(stamp, row.token_id, minuteAgo)
+        .run(),
+  };
+}
+
+export async function revokeToken(db: D1Database, tokenId: number): Promise<void> {
+  await db.prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(now(), tokenId).run();
+}
+
+/** Revokes one of the publisher's tokens, named by id or by the token value itself (npm logout). */
+export async function revokePublisherToken(
+  db: D1Database,
+  publisherId: number,
+  ref: { id?: number; token?: string },
+): Promise<void> {
+  const result = ref.token
+    ? await db
+        .prepare("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND publisher_id = ? AND revoked_at IS NULL")
+        .bind(now(), await sha256Hex(ref.token), publisherId)
+        .run()
+    : await db
+        .prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND publisher_id = ? AND revoked_at IS NULL")
+        .bind(now(), ref.id ?? -1, publisherId)
+        .run();
+  if (result.meta.changes === 0) throw notFound("No such active token on this account.", "TOKEN_NOT_FOUND");
+}
+
+export async function listTokens(db: D1Database, publisherId: number): Promise<TokenInfo[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, token_prefix, name, readonly, created_at, last_used_at FROM tokens
+       WHERE publisher_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC`,
+    )
+    .bind(publisherId)
+    .all<{
+      id: number;
+      token_prefix: string;
+      name: string;
+      readonly: number;
+      created_at: string;
+      last_used_at: string | null;
+    }>();
+  return results.map((r) => ({
+    id: r.id,
+    prefix: r.token_prefix,
+    name: r.name,
+    readonly: r.readonly === 1,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+  }));
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { HANDLE_RE, HANDLE_RULE, SKILL_NAME_RE, SKILL_NAME_RULE } from "../../common/skill-format.js";
+import { badRequest } from "../errors";
+
+export const handleSchema = z.string().regex(HANDLE_RE, { message: `a handle must be ${HANDLE_RULE}` });
+
+export interface SkillName {
+  scope: string;
+  name: string;
+}
+
+export const canonicalName = ({ scope, name }: SkillName) => `@${scope}/${name}`;
+
+/** Accepts `acme` and `@acme` (`%40acme` arrives decoded by the router). */
+export function parseScope(raw: string): string {
+  const scope = raw.startsWith("@") ? raw.slice(1) : raw;
+  if (!HANDLE_RE.test(scope))
+    throw badRequest(`Invalid scope "${raw}": a publisher handle is ${HANDLE_RULE}.`, "INVALID_NAME");
+  return scope;
+}
+
+export function parseSkillName(raw: string): string {
+  if (!SKILL_NAME_RE.test(raw))
+    throw badRequest(`Invalid skill name "${raw}": a skill name is ${SKILL_NAME_RULE}.`, "INVALID_NAME");
+  return raw;
+}
+
+/** `@acme/hello-skill` → {scope, name}; anything else is a 400 that says the rule. */
+export function parseCanonicalName(raw: string): SkillName {
+  const match = /^@([^/]+)\/([^/]+)$/.exec(raw);
+  if (!match) throw badRequest(`Invalid name "${raw}": expected @publisher/skill.`, "INVALID_NAME");
+  return { scope: parseScope(match[1]), name: parseSkillName(match[2]) };
+}

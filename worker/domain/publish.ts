@@ -1,0 +1,231 @@
+// The one publish pipeline. Both dialects call `publishVersion`: the skild API with the raw .tgz,
+// the npm facade with the decoded attachment and the manifest npm sent.
+import semver from "semver";
+import ssri from "ssri";
+import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
+import type { Deps } from "../env";
+import { badRequest, conflict, forbidden } from "../errors";
+import type { Publisher } from "./accounts";
+import { artifactKey } from "./artifact-store";
+import { sha256Hex, toHex } from "./crypto";
+import { canonicalName, type SkillName } from "./names";
+import { getDistTags } from "./skills";
+import { inspectTarball } from "./tarball";
+import { parseDistTag, parseExactVersion, sortKey } from "./versions";
+
+export interface PublishInput {
+  publisher: Publisher;
+  skill: SkillName;
+  tarball: Uint8Array;
+  /** A dist-tag named by the publisher (`?tag=`, npm `--tag`). Without one, `latest` moves only to the highest release. */
+  tag?: string;
+  /** npm publish: the version manifest the client sent. Its name and version must equal the tarball's. */
+  manifest?: Record<string, unknown>;
+}
+
+export interface PublishResult {
+  name: string;
+  version: string;
+  integrity: string;
+  shasum: string;
+  sha256: string;
+  size: number;
+  fileCount: number;
+  unpackedSize: number;
+  distTags: Record<string, string>;
+}
+
+export function assertOwner(publisher: Publisher, scope: string): void {
+  if (publisher.handle !== scope) {
+    throw forbidden(
+      `You are logged in as ${publisher.handle}; only ${scope} can publish or change @${scope}/*.`,
+      "NOT_OWNER",
+    );
+  }
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw badRequest(`${file} is not valid UTF-8.`, "INVALID_TARBALL");
+  }
+}
+
+/** Fields the registry computes or that npm strips from stored manifests. */
+function storedManifest(manifest: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(manifest).filter(([k]) => !k.startsWith("_") && k !== "dist"));
+}
+
+async function digests(bytes: Uint8Array) {
+  const [sha1, sha256] = await Promise.all([crypto.subtle.digest("SHA-1", bytes).then(toHex), sha256Hex(bytes)]);
+  return { integrity: ssri.fromData(bytes, { algorithms: ["sha512"] }).toString(), shasum: sha1, sha256 };
+}
+
+/** Validates fully in memory, stores the bytes in R2, then records the version in one D1 batch. */
+export async function publishVersion(deps: Deps, input: PublishInput): Promise<PublishResult> {
+  const { db, artifacts, limits } = deps;
+  const { skill, tarball } = input;
+  const name = canonicalName(skill);
+  assertOwner(input.publisher, skill.scope);
+  const tag = input.tag === undefined ? undefined : parseDistTag(input.tag);
+
+  // 1. Validate everything before touching storage.
+  const contents = await inspectTarball(tarball, limits);
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(decodeUtf8(contents.packageJson, "package.json"));
+  } catch (err) {
+    if (err instanceof SyntaxError)
+      throw badRequest(`package.json is not valid JSON: ${err.message}`, "BAD_PACKAGE_JSON");
+    throw err;
+  }
+  if (pkg === null || typeof pkg !== "object" || Array.isArray(pkg)) {
+    throw badRequest("package.json must be a JSON object.", "BAD_PACKAGE_JSON");
+  }
+  if (pkg.name !== name) {
+    throw badRequest(
+      `package.json name is ${JSON.stringify(pkg.name)} but you are publishing ${name}.`,
+      "NAME_MISMATCH",
+    );
+  }
+  const version = parseExactVersion(pkg.version);
+  if (input.manifest && (input.manifest.name !== name || input.manifest.version !== version)) {
+    throw badRequest(
+      `The manifest says ${String(input.manifest.name)}@${String(input.manifest.version)} but the tarball holds ${name}@${version}.`,
+      "MANIFEST_MISMATCH",
+    );
+  }
+  const skillMd = decodeUtf8(contents.skillMd, "SKILL.md");
+  let frontmatter: { name: string; description: string };
+  try {
+    frontmatter = parseSkillMd(skillMd).frontmatter;
+    checkSkillMdName(frontmatter.name, skill);
+  } catch (err) {
+    if (err instanceof SkillFormatError) throw badRequest(err.message, err.code);
+    throw err;
+  }
+  const description =
+    typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
+  const { integrity, shasum, sha256 } = await digests(tarball);
+
+  // A cheap early answer for the common case; the unique key below decides real races.
+  const existing = await db
+    .prepare(
+      "SELECT v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
+    )
+    .bind(skill.scope, skill.name, version)
+    .first<{ unpublished_at: string | null }>();
+  if (existing) throw versionTaken(name, version, existing.unpublished_at !== null);
+
+  // 2. Bytes first: a version row must never point at a missing object. An object left behind by
+  // a failed D1 write is harmless (content-addressed) and reused by the retry.
+  const key = artifactKey(sha256);
+  if (!(await artifacts.has(key))) await artifacts.put(key, tarball, { integrity });
+
+  // 3. One D1 batch (a transaction): skill row, version row, tags.
+  const now = new Date().toISOString();
+  const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
+  const prerelease = semver.prerelease(version) !== null;
+  const manifest = { ...storedManifest(input.manifest ?? pkg), name, version };
+  const statements = [
+    db
+      .prepare(
+        `INSERT INTO skills (scope, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (scope, name) DO UPDATE SET updated_at = excluded.updated_at, revision = revision + 1`,
+      )
+      .bind(skill.scope, skill.name, description, now),
+    db
+      .prepare(
+        `INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,
+           file_count, manifest_json, readme, published_at)
+         VALUES (${skillId}, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+      )
+      .bind(
+        skill.scope,
+        skill.name,
+        version,
+        sortKey(version),
+        prerelease ? 1 : 0,
+        integrity,
+        shasum,
+        sha256,
+        tarball.byteLength,
+        contents.unpackedSize,
+        contents.fileCount,
+        JSON.stringify(manifest),
+        skillMd,
+        now,
+      ),
+  ];
+  if (tag) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO dist_tags (skill_id, tag, version) VALUES (${skillId}, ?3, ?4)
+           ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version`,
+        )
+        .bind(skill.scope, skill.name, tag, version),
+    );
+  }
+  // `latest` always exists once a skill does. Without an explicit tag it moves to this version only
+  // when it is a release higher than every live release. Decided inside the transaction, so
+  // concurrent publishes of different versions end with latest = the highest.
+  const movesLatest = tag
+    ? "NOT EXISTS (SELECT 1 FROM dist_tags WHERE skill_id = sid AND tag = 'latest')"
+    : `NOT EXISTS (SELECT 1 FROM dist_tags WHERE skill_id = sid AND tag = 'latest')
+       OR (?4 = 0 AND NOT EXISTS (SELECT 1 FROM versions WHERE skill_id = sid AND prerelease = 0
+             AND unpublished_at IS NULL AND sort_key > ?5))`;
+  statements.push(
+    db
+      .prepare(
+        `INSERT INTO dist_tags (skill_id, tag, version)
+         SELECT sid, 'latest', ?3 FROM (SELECT ${skillId} AS sid) WHERE ${movesLatest}
+         ON CONFLICT (skill_id, tag) DO UPDATE SET version = excluded.version`,
+      )
+      .bind(
+        ...(tag
+          ? [skill.scope, skill.name, version]
+          : [skill.scope, skill.name, version, prerelease ? 1 : 0, sortKey(version)]),
+      ),
+    // The skill's description follows its latest version.
+    db
+      .prepare(
+        `UPDATE skills SET description = ?3 WHERE scope = ?1 AND name = ?2
+         AND EXISTS (SELECT 1 FROM dist_tags WHERE skill_id = skills.id AND tag = 'latest' AND version = ?4)`,
+      )
+      .bind(skill.scope, skill.name, description, version),
+  );
+  try {
+    await db.batch(statements);
+  } catch (err) {
+    if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
+    throw err;
+  }
+
+  const skillRow = await db
+    .prepare("SELECT id FROM skills WHERE scope = ? AND name = ?")
+    .bind(skill.scope, skill.name)
+    .first<{ id: number }>();
+  return {
+    name,
+    version,
+    integrity,
+    shasum,
+    sha256,
+    size: tarball.byteLength,
+    fileCount: contents.fileCount,
+    unpackedSize: contents.unpackedSize,
+    distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
+  };
+}
+
+function versionTaken(name: string, version: string, unpublished: boolean) {
+  return conflict(
+    unpublished
+      ? `${name}@${version} was published and then unpublished; a version number is never reused. Bump the version.`
+      : `${name}@${version} already exists; versions are immutable. Bump the version to publish a change.`,
+    "VERSION_EXISTS",
+  );
+}

@@ -1,0 +1,143 @@
+// Read side of the registry: skills, versions and dist-tags as the routers of both dialects need them.
+import semver from "semver";
+import { notFound } from "../errors";
+import { canonicalName, type SkillName } from "./names";
+import { compareVersions, pickFromRange } from "./versions";
+
+export interface SkillRow {
+  id: number;
+  scope: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  revision: number;
+}
+
+/** One version without its (large) manifest and readme. */
+export interface VersionRow {
+  version: string;
+  integrity: string;
+  shasum: string;
+  sha256: string;
+  size: number;
+  unpacked_size: number;
+  file_count: number;
+  deprecated: string | null;
+  published_at: string;
+  unpublished_at: string | null;
+}
+
+const VERSION_COLUMNS =
+  "version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at, unpublished_at";
+
+export async function findSkill(db: D1Database, skill: SkillName): Promise<SkillRow | null> {
+  return db
+    .prepare(
+      "SELECT id, scope, name, description, created_at, updated_at, revision FROM skills WHERE scope = ? AND name = ?",
+    )
+    .bind(skill.scope, skill.name)
+    .first<SkillRow>();
+}
+
+export async function getSkill(db: D1Database, skill: SkillName): Promise<SkillRow> {
+  const row = await findSkill(db, skill);
+  if (!row) throw notFound(`${canonicalName(skill)} does not exist.`, "SKILL_NOT_FOUND");
+  return row;
+}
+
+/** Live (not unpublished) versions, lowest first. */
+export async function listVersions(db: D1Database, skillId: number): Promise<VersionRow[]> {
+  const { results } = await db
+    .prepare(`SELECT ${VERSION_COLUMNS} FROM versions WHERE skill_id = ? AND unpublished_at IS NULL`)
+    .bind(skillId)
+    .all<VersionRow>();
+  return results.sort((a, b) => compareVersions(a.version, b.version));
+}
+
+export async function getDistTags(db: D1Database, skillId: number): Promise<Record<string, string>> {
+  const { results } = await db
+    .prepare("SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag")
+    .bind(skillId)
+    .all<{ tag: string; version: string }>();
+  return Object.fromEntries(results.map((r) => [r.tag, r.version]));
+}
+
+export async function getVersion(
+  db: D1Database,
+  skillId: number,
+  version: string,
+): Promise<(VersionRow & { manifest_json: string; readme: string }) | null> {
+  return db
+    .prepare(
+      `SELECT ${VERSION_COLUMNS}, manifest_json, readme FROM versions WHERE skill_id = ? AND version = ? AND unpublished_at IS NULL`,
+    )
+    .bind(skillId, version)
+    .first();
+}
+
+/**
+ * `spec` is an exact version, a dist-tag, or a semver range (highest match, preferring `latest`
+ * when it matches, as npm does). Returns the exact version string, or throws 404.
+ */
+export async function resolveSpec(db: D1Database, skill: SkillRow, spec: string): Promise<string> {
+  const name = canonicalName(skill);
+  if (semver.valid(spec)) return spec;
+  const tags = await getDistTags(db, skill.id);
+  if (Object.hasOwn(tags, spec)) return tags[spec];
+  if (semver.validRange(spec) === null) {
+    throw notFound(`${name} has no version or dist-tag "${spec}".`, "VERSION_NOT_FOUND");
+  }
+  const live = (await listVersions(db, skill.id)).map((v) => v.version);
+  const picked = pickFromRange(live, spec, tags.latest);
+  if (!picked) throw notFound(`${name} has no version matching "${spec}".`, "VERSION_NOT_FOUND");
+  return picked;
+}
+
+export interface SkillSummary {
+  name: string;
+  scope: string;
+  description: string;
+  latest: string | null;
+  updatedAt: string;
+}
+
+type SummaryRow = { scope: string; name: string; description: string; updated_at: string; latest: string | null };
+const toSummary = (r: SummaryRow): SkillSummary => ({
+  name: canonicalName(r),
+  scope: r.scope,
+  description: r.description,
+  latest: r.latest,
+  updatedAt: r.updated_at,
+});
+
+/**
+ * Skills ordered by name, optionally filtered by a substring of name/scope/description.
+ * Keyset pagination: the cursor is the last `@scope/name` of the previous page.
+ */
+export async function searchSkills(
+  db: D1Database,
+  opts: { q?: string; limit: number; after?: SkillName },
+): Promise<{ skills: SkillSummary[]; more: boolean }> {
+  const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
+  const binds: unknown[] = [];
+  if (opts.q) {
+    const pattern = `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    where.push("(s.name LIKE ? ESCAPE '\\' OR s.scope LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')");
+    binds.push(pattern, pattern, pattern);
+  }
+  if (opts.after) {
+    where.push("(s.scope, s.name) > (?, ?)");
+    binds.push(opts.after.scope, opts.after.name);
+  }
+  const { results } = await db
+    .prepare(
+      `SELECT s.scope, s.name, s.description, s.updated_at,
+              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
+       FROM skills s WHERE ${where.join(" AND ")}
+       ORDER BY s.scope, s.name LIMIT ?`,
+    )
+    .bind(...binds, opts.limit + 1)
+    .all<SummaryRow>();
+  return { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
+}

@@ -1,0 +1,184 @@
+import { Buffer } from "node:buffer";
+import { Parser } from "tar/parse";
+import { badRequest, RegistryError, tooLarge } from "../errors";
+import { formatBytes, type Limits } from "./limits";
+
+/** What the publish pipeline needs from a tarball, read in one streaming pass. */
+export interface TarballContents {
+  /** Regular files in the archive. */
+  fileCount: number;
+  /** Sum of the regular files' sizes. */
+  unpackedSize: number;
+  packageJson: Uint8Array;
+  skillMd: Uint8Array;
+}
+
+const PACKAGE_JSON = "package/package.json";
+const SKILL_MD = "package/SKILL.md";
+/** package.json and SKILL.md are held in memory (and SKILL.md stored as the readme): keep them bounded. */
+const MAX_METADATA_FILE_BYTES = 1024 * 1024;
+
+const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
+const LINK_TYPES = new Set(["Link", "SymbolicLink"]);
+
+const invalid = (message: string, code = "INVALID_TARBALL") => badRequest(message, code);
+
+/** Rejects absolute paths, `..` segments, backslashes, control characters and anything outside `package/`. */
+export function checkEntryPath(path: string): string {
+  if (/[\u0000-\u001f\\]/.test(path))
+    throw invalid(`Tarball entry "${path}" has a control character or backslash.`, "UNSAFE_PATH");
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) {
+    throw invalid(
+      `Tarball entry "${path}" is an absolute path; entries must be relative, under package/.`,
+      "UNSAFE_PATH",
+    );
+  }
+  const segments = path.split("/");
+  if (segments.includes("..")) throw invalid(`Tarball entry "${path}" contains "..".`, "UNSAFE_PATH");
+  const normalized = segments.filter((s) => s !== "" && s !== ".").join("/");
+  if (normalized !== "package" && !normalized.startsWith("package/")) {
+    throw invalid(
+      `Tarball entry "${path}" is outside package/ (build the tarball with \`npm pack\` or \`skild publish\`).`,
+      "UNSAFE_PATH",
+    );
+  }
+  return normalized;
+}
+
+async function* gunzip(bytes: Uint8Array, maxBytes: number): AsyncGenerator<Uint8Array> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+    throw invalid(
+      "The upload is not a gzip tarball (.tgz); make one with `npm pack` or `skild publish --dir`.",
+      "NOT_GZIP",
+    );
+  }
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const reader = stream.getReader();
+  let total = 0;
+  try {
+    while (true) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        throw invalid("The gzip data is corrupt or truncated.", "BAD_GZIP");
+      }
+      if (chunk.done) return;
+      total += chunk.value.byteLength;
+      if (total > maxBytes) {
+        throw tooLarge(`The tarball unpacks to more than ${formatBytes(maxBytes)}, the limit.`, "TOO_LARGE_UNPACKED");
+      }
+      yield chunk.value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Gunzips and reads a package tarball with every limit enforced while streaming, so a gzip bomb
+ * stops at the limit rather than filling memory. Throws a 400/413 RegistryError naming the problem.
+ */
+export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise<TarballContents> {
+  if (bytes.byteLength > limits.maxTarballBytes) {
+    throw tooLarge(
+      `The tarball is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(limits.maxTarballBytes)}.`,
+    );
+  }
+  let failure: RegistryError | undefined;
+  const fail = (err: unknown) => {
+    failure ??= err instanceof RegistryError ? err : invalid(`The tarball is not a valid tar archive: ${String(err)}`);
+  };
+  const seen = new Set<string>();
+  const wanted = new Map<string, Uint8Array[]>();
+  let entries = 0;
+  let fileCount = 0;
+  let unpackedSize = 0;
+
+  const parser = new Parser({
+    strict: false,
+    onwarn: (code, message) => fail(invalid(`The tarball is not a valid tar archive (${code}: ${message}).`)),
+    onReadEntry: (entry) => {
+      try {
+        if (failure) return;
+        entries += 1;
+        if (entries > limits.maxEntries) {
+          throw tooLarge(`The tarball has more than ${limits.maxEntries} entries, the limit.`, "TOO_MANY_FILES");
+        }
+        const path = checkEntryPath(entry.path);
+        if (LINK_TYPES.has(entry.type)) {
+          throw invalid(
+            `Tarball entry "${entry.path}" is a ${entry.type === "Link" ? "hard link" : "symbolic link"}; links are not allowed.`,
+            "LINK_NOT_ALLOWED",
+          );
+        }
+        if (entry.type !== "Directory" && !FILE_TYPES.has(entry.type)) {
+          throw invalid(
+            `Tarball entry "${entry.path}" is a ${entry.type}; only files and folders are allowed.`,
+            "UNSUPPORTED_ENTRY",
+          );
+        }
+        if (seen.has(path)) throw invalid(`Tarball entry "${path}" appears twice.`, "DUPLICATE_ENTRY");
+        seen.add(path);
+        if (entry.type === "Directory") return;
+        fileCount += 1;
+        unpackedSize += entry.size ?? 0;
+        if (unpackedSize > limits.maxUnpackedBytes) {
+          throw tooLarge(
+            `The files unpack to more than ${formatBytes(limits.maxUnpackedBytes)}, the limit.`,
+            "TOO_LARGE_UNPACKED",
+          );
+        }
+        if (path === PACKAGE_JSON || path === SKILL_MD) {
+          if ((entry.size ?? 0) > MAX_METADATA_FILE_BYTES) {
+            throw tooLarge(
+              `${path.slice("package/".length)} is larger than ${formatBytes(MAX_METADATA_FILE_BYTES)}.`,
+              "FILE_TOO_LARGE",
+            );
+          }
+          const chunks: Uint8Array[] = [];
+          wanted.set(path, chunks);
+          entry.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+        }
+      } catch (err) {
+        fail(err);
+      }
+    },
+  });
+  const ended = new Promise<void>((resolve) => parser.on("end", () => resolve()));
+  parser.on("error", fail);
+
+  try {
+    // The stream itself is capped a little above the file limit: tar adds 512-byte headers and padding.
+    const streamCap = limits.maxUnpackedBytes + (limits.maxEntries + 4) * 1024;
+    for await (const chunk of gunzip(bytes, streamCap)) {
+      // tar's parser reads headers with Buffer methods; a plain Uint8Array fails its checksums.
+      parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (failure) throw failure;
+    }
+  } catch (err) {
+    fail(err);
+    throw failure;
+  }
+  parser.end();
+  await ended;
+  if (failure) throw failure;
+  if (entries === 0) throw invalid("The tarball is empty.");
+
+  const packageJson = wanted.get(PACKAGE_JSON);
+  const skillMd = wanted.get(SKILL_MD);
+  if (!packageJson) throw invalid("The tarball has no package/package.json.", "MISSING_PACKAGE_JSON");
+  if (!skillMd)
+    throw invalid("The tarball has no package/SKILL.md; a skill needs one at its root.", "MISSING_SKILL_MD");
+  return { fileCount, unpackedSize, packageJson: concat(packageJson), skillMd: concat(skillMd) };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

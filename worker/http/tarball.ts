@@ -1,0 +1,21 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { notFound } from "../errors";
+
+/** Tarballs are immutable: cache forever, validate by integrity, stream from R2 without buffering. */
+export async function serveTarball(c: Context<AppEnv>, ref: { key: string; integrity: string }): Promise<Response> {
+  const etag = `"${ref.integrity}"`;
+  const headers: Record<string, string> = {
+    ETag: etag,
+    "Cache-Control": "public, max-age=31536000, immutable",
+  };
+  const ifNoneMatch = c.req.header("If-None-Match");
+  if (ifNoneMatch?.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  const object = await c.get("deps").artifacts.get(ref.key);
+  if (!object) throw notFound("The tarball is missing from storage.", "TARBALL_MISSING");
+  return new Response(object.body, {
+    headers: { ...headers, "Content-Type": "application/octet-stream", "Content-Length": String(object.size) },
+  });
+}

@@ -1,0 +1,128 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { artifactKey } from "../domain/artifact-store";
+import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type SkillName } from "../domain/names";
+import { assertOwner, publishVersion } from "../domain/publish";
+import { getDistTags, getSkill, getVersion, listVersions, resolveSpec, searchSkills } from "../domain/skills";
+import { parseExactVersion } from "../domain/versions";
+import type { AppEnv } from "../env";
+import { badRequest, notFound, unsupportedMediaType } from "../errors";
+import { requireAuth } from "../http/auth";
+import { readBodyLimited } from "../http/body";
+import { serveTarball } from "../http/tarball";
+
+const listQuery = z.object({
+  q: z.string().trim().max(128, { message: "must be at most 128 characters" }).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+const encodeCursor = (s: SkillName) => btoa(canonicalName(s)).replace(/=+$/, "");
+function decodeCursor(raw: string): SkillName {
+  try {
+    return parseCanonicalName(atob(raw));
+  } catch {
+    throw badRequest("Invalid cursor: pass back the nextCursor of the previous page.", "INVALID_CURSOR");
+  }
+}
+
+/** Path params → {scope, name}; scope may be `acme`, `@acme` or `%40acme`. */
+const skillParam = (p: { scope: string; skill: string }): SkillName => ({
+  scope: parseScope(p.scope),
+  name: parseSkillName(p.skill),
+});
+
+const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
+const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
+
+/** The skild API: /skills/* */
+export const skillRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const query = listQuery.parse(c.req.query());
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const { skills, more } = await searchSkills(c.get("deps").db, {
+      q: query.q || undefined,
+      limit: query.limit,
+      after,
+    });
+    const last = skills.at(-1);
+    return c.json({
+      skills: skills.map(({ name, description, latest, updatedAt }) => ({ name, description, latest, updatedAt })),
+      nextCursor: more && last ? encodeCursor(parseCanonicalName(last.name)) : null,
+    });
+  })
+  .get("/:scope/:skill", async (c) => {
+    const db = c.get("deps").db;
+    const skill = await getSkill(db, skillParam(c.req.param()));
+    const [versions, distTags] = await Promise.all([listVersions(db, skill.id), getDistTags(db, skill.id)]);
+    const latest = distTags.latest ? await getVersion(db, skill.id, distTags.latest) : null;
+    return c.json({
+      name: canonicalName(skill),
+      description: skill.description,
+      distTags,
+      versions: versions.map((v) => ({
+        version: v.version,
+        integrity: v.integrity,
+        size: v.size,
+        publishedAt: v.published_at,
+        ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+      })),
+      ...(latest ? { readme: latest.readme } : {}),
+      createdAt: skill.created_at,
+      updatedAt: skill.updated_at,
+    });
+  })
+  .get("/:scope/:skill/versions/:spec", async (c) => {
+    const db = c.get("deps").db;
+    const skill = await getSkill(db, skillParam(c.req.param()));
+    const version = await resolveSpec(db, skill, c.req.param("spec"));
+    const row = await getVersion(db, skill.id, version);
+    if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    return c.json({
+      name: canonicalName(skill),
+      version: row.version,
+      integrity: row.integrity,
+      shasum: row.shasum,
+      size: row.size,
+      unpackedSize: row.unpacked_size,
+      fileCount: row.file_count,
+      tarballUrl: new URL(tarballPath(skill, row.version), c.req.url).href,
+      publishedAt: row.published_at,
+      ...(row.deprecated ? { deprecated: row.deprecated } : {}),
+      manifest: JSON.parse(row.manifest_json),
+    });
+  })
+  .get("/:scope/:skill/versions/:version/tarball", async (c) => {
+    const db = c.get("deps").db;
+    const skill = await getSkill(db, skillParam(c.req.param()));
+    const version = parseExactVersion(c.req.param("version"));
+    const row = await getVersion(db, skill.id, version);
+    if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    return serveTarball(c, { key: artifactKey(row.sha256), integrity: row.integrity });
+  })
+  .post("/:scope/:skill/publish", requireAuth("write"), async (c) => {
+    const deps = c.get("deps");
+    const skill = skillParam(c.req.param());
+    // Refuse a stranger's upload before reading it.
+    assertOwner(c.get("publisher"), skill.scope);
+    if (!TARBALL_TYPES.test(c.req.header("Content-Type") ?? "")) {
+      throw unsupportedMediaType(
+        "Send the .tgz bytes with `Content-Type: application/gzip` (or application/octet-stream).",
+      );
+    }
+    const tarball = await readBodyLimited(c, deps.limits.maxTarballBytes);
+    const tag = c.req.query("tag");
+    const result = await publishVersion(deps, { publisher: c.get("publisher"), skill, tarball, tag: tag || undefined });
+    return c.json(
+      {
+        name: result.name,
+        version: result.version,
+        integrity: result.integrity,
+        shasum: result.shasum,
+        size: result.size,
+        tarballUrl: new URL(tarballPath(skill, result.version), c.req.url).href,
+        distTags: result.distTags,
+      },
+      201,
+    );
+  });
