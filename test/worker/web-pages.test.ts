@@ -149,7 +149,7 @@ describe("web pages", () => {
       `${acme.handle}/hello-skill`,
     ]) {
       // Whether the router splits `%2f` itself or the one-segment route redirects, a browser lands on the page.
-      let res = await call(`/package/${spelling}`);
+      let res = await call(`/package/${spelling}`, { redirect: "manual" });
       if (res.status === 301) {
         expect(res.headers.get("Location")).toBe(`/package/@${acme.handle}/hello-skill`);
         res = await call(res.headers.get("Location")!);
