@@ -53,3 +53,18 @@ export function Notice({
     </div>
   );
 }
+
+/** A shell command to copy: wraps only between words (never inside `--registry`), copies as one line. */
+export function Command({ text }: { text: string }) {
+  const words = text.split(" ");
+  return (
+    <code class="cmd">
+      {words.map((word, i) => (
+        <>
+          <span>{word}</span>
+          {i < words.length - 1 ? " " : null}
+        </>
+      ))}
+    </code>
+  );
+}

@@ -29,6 +29,7 @@ a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 code, pre, kbd { font-family: var(--mono); font-size: 0.9em; }
+:not(pre) > code { background: var(--code-bg); padding: 1px 5px; border-radius: 4px; }
 .wrap { width: 100%; max-width: 1080px; margin: 0 auto; padding: 0 20px; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 .skip { position: absolute; left: -999px; }
@@ -40,7 +41,7 @@ code, pre, kbd { font-family: var(--mono); font-size: 0.9em; }
 .brand { font-weight: 800; font-size: 1.3rem; letter-spacing: -0.02em; color: var(--text); display: flex; align-items: center; gap: 8px; }
 .brand:hover { text-decoration: none; }
 .brand-mark { display: inline-grid; place-items: center; width: 28px; height: 28px; border-radius: 7px; background: var(--accent); color: var(--accent-text); font-size: 0.95rem; }
-.header-search { flex: 1 1 280px; display: flex; }
+.header-search { flex: 0 1 460px; display: flex; min-width: 180px; }
 .header-search form { display: flex; flex: 1; }
 .header-search input { width: 100%; }
 .site-nav { display: flex; align-items: center; gap: 14px; margin-left: auto; font-size: 0.95rem; }
@@ -87,13 +88,15 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 .hero-search form { display: flex; gap: 8px; }
 .hero-search input { flex: 1; font-size: 1.1rem; padding: 12px 16px; }
 .hero-search button { padding: 12px 22px; }
-.hero-hint { margin-top: 14px; color: var(--muted); font-size: 0.9rem; }
+.hero-hint { margin: 16px 0 0; color: var(--muted); font-size: 0.9rem; }
+.hero-hint + .hero-hint { margin-top: 4px; }
+.hero-hint code { white-space: nowrap; }
 
 /* Skill lists */
 .skill-list { list-style: none; padding: 0; margin: 0; display: grid; gap: 12px; }
 .skill-item { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 16px 18px; }
-.skill-item h3 { margin: 0; font-size: 1.08rem; display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
-.skill-item h3 a { word-break: break-all; }
+.skill-item h2, .skill-item h3 { margin: 0; font-size: 1.08rem; display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
+.skill-item h2 a, .skill-item h3 a { overflow-wrap: anywhere; }
 .skill-item p { margin: 6px 0 8px; }
 .meta { color: var(--muted); font-size: 0.875rem; display: flex; gap: 14px; flex-wrap: wrap; }
 .badge { display: inline-block; font-family: var(--mono); font-size: 0.78rem; font-weight: 500; padding: 1px 8px; border-radius: 999px; background: var(--accent-soft); color: var(--accent); border: 1px solid transparent; }
@@ -104,15 +107,20 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 /* Package page */
 .pkg-head { margin-bottom: 24px; }
 .pkg-head .meta { margin-top: 6px; }
-.pkg-grid { display: grid; grid-template-columns: minmax(0, 1fr) 320px; gap: 28px; align-items: start; }
-.pkg-side { display: grid; gap: 16px; }
+.pkg-grid { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 28px; align-items: start; }
+.pkg-side { display: grid; gap: 16px; min-width: 0; }
+.pkg-side > * { min-width: 0; }
 .pkg-side h2 { font-size: 0.85rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 10px; }
-.cmd { display: block; font-family: var(--mono); font-size: 0.85rem; background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px; padding: 8px 10px; margin: 0 0 8px; overflow-x: auto; white-space: pre; user-select: all; }
+.cmd { display: block; font-family: var(--mono); font-size: 0.82rem; background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px; padding: 8px 10px; margin: 0 0 8px; overflow-x: auto; user-select: all; }
+.cmd span { white-space: nowrap; }
+.pkg-side .hint { font-size: 0.8rem; color: var(--muted); margin: 4px 0 0; }
 .cmd-label { font-size: 0.8rem; color: var(--muted); margin: 8px 0 4px; }
 dl.facts { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 6px 12px; margin: 0; font-size: 0.92rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; text-align: right; overflow-wrap: anywhere; }
 dl.facts dd code { font-size: 0.8rem; }
+dl.facts dd.wide { grid-column: 1 / -1; text-align: left; margin-top: -2px; }
+dl.facts dd.wide code { background: none; padding: 0; color: var(--muted); overflow-wrap: anywhere; }
 .versions { list-style: none; margin: 0; padding: 0; font-size: 0.92rem; }
 .versions li { display: flex; justify-content: space-between; gap: 8px; padding: 5px 0; border-bottom: 1px solid var(--border); flex-wrap: wrap; }
 .versions li:last-child { border-bottom: 0; }
@@ -131,7 +139,6 @@ dl.facts dd code { font-size: 0.8rem; }
 .markdown h3 { font-size: 1.2rem; }
 .markdown h4 { font-size: 1.05rem; }
 .markdown pre { background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px; padding: 12px 14px; overflow-x: auto; line-height: 1.45; }
-.markdown :not(pre) > code { background: var(--code-bg); padding: 1px 5px; border-radius: 4px; }
 .markdown blockquote { margin: 0 0 16px; padding: 0 16px; border-left: 4px solid var(--border); color: var(--muted); }
 .markdown hr { border: 0; border-top: 1px solid var(--border); margin: 24px 0; }
 .markdown ul, .markdown ol { padding-left: 1.6em; }
@@ -147,8 +154,11 @@ th { background: var(--code-bg); }
 .tokens td form { margin: 0; }
 
 @media (max-width: 820px) {
-  .pkg-grid { grid-template-columns: minmax(0, 1fr); }
-  .pkg-side { order: -1; }
+  /* One column: Install first, then SKILL.md, then the facts. Each card stays a labelled region. */
+  .pkg-grid { grid-template-columns: minmax(0, 1fr); gap: 16px; }
+  .pkg-side { display: contents; }
+  .pkg-side > .install { order: -1; }
+  .pkg-side > * { order: 1; }
 }
 @media (max-width: 560px) {
   .wrap { padding: 0 14px; }
@@ -156,7 +166,7 @@ th { background: var(--code-bg); }
   h1, .hero h1 { font-size: 1.6rem; }
   .hero-search form { flex-direction: column; }
   .markdown { padding: 4px 16px 16px; }
-  .site-nav { margin-left: 0; }
+  .header-search { order: 3; flex-basis: 100%; }
   .tokens th:nth-child(3), .tokens td:nth-child(3) { display: none; }
 }
 `;

@@ -1,6 +1,6 @@
 // Logging in, and the account page: tokens with their last use, create one (shown once), revoke one.
 import type { Publisher, TokenInfo } from "../../domain/accounts";
-import { DateTime, Notice } from "../components";
+import { Command, DateTime, Notice } from "../components";
 import { Layout } from "../layout";
 import type { WebState } from "../session";
 
@@ -45,9 +45,8 @@ export function LoginPage({
           </div>
           <button type="submit">Log in</button>
         </form>
-        <p class="muted">
-          No account yet? Create one from a terminal: <code>skild signup --registry {origin}</code>
-        </p>
+        <p class="muted">No account yet? Create one from a terminal:</p>
+        <Command text={`skild signup --registry ${origin}`} />
       </div>
     </Layout>
   );

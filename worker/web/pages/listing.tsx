@@ -21,8 +21,10 @@ export function HomePage({ web, recent, origin }: { web: WebState; recent: Skill
           </form>
         </search>
         <p class="hero-hint">
-          Install with <code>skild install @publisher/skill -t claude</code> or any npm client:{" "}
-          <code>npm install @publisher/skill --registry {origin}</code>
+          Install with <code>skild install @publisher/skill -t claude</code>
+        </p>
+        <p class="hero-hint">
+          or any npm client: <code>npm install @publisher/skill --registry {origin}</code>
         </p>
       </section>
       <section aria-labelledby="recent-title">

@@ -3,7 +3,7 @@ import { parseSkillMd } from "../../../common/skill-format.js";
 import { formatBytes } from "../../domain/limits";
 import { canonicalName } from "../../domain/names";
 import type { SkillRow, VersionRow } from "../../domain/skills";
-import { DateTime, Notice, packagePath } from "../components";
+import { Command, DateTime, Notice, packagePath } from "../components";
 import { Layout } from "../layout";
 import { renderMarkdown } from "../markdown";
 import type { WebState } from "../session";
@@ -74,14 +74,13 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
           {rendered.truncated ? <p class="muted">SKILL.md is long; only its beginning is shown here.</p> : null}
         </article>
         <aside class="pkg-side" aria-label="Install and details">
-          <section class="card" aria-labelledby="install-title">
+          <section class="card install" aria-labelledby="install-title">
             <h2 id="install-title">Install</h2>
-            <p class="cmd-label">skild (Claude Code; -t codex, copilot, cursor…)</p>
-            <code class="cmd">skild install {spec} -t claude</code>
-            <p class="cmd-label">npm</p>
-            <code class="cmd">
-              npm install {spec} --registry {origin}
-            </code>
+            <p class="cmd-label">skild CLI</p>
+            <Command text={`skild install ${spec} -t claude`} />
+            <p class="cmd-label">npm, pnpm, yarn or bun</p>
+            <Command text={`npm install ${spec} --registry ${origin}`} />
+            <p class="hint">Other agents: -t codex, copilot, cursor, agents or opencode.</p>
           </section>
           <section class="card" aria-labelledby="details-title">
             <h2 id="details-title">Details</h2>
@@ -99,8 +98,8 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
               <dt>Files</dt>
               <dd>{current.file_count}</dd>
               <dt>Integrity</dt>
-              <dd>
-                <code title={current.integrity}>{current.integrity}</code>
+              <dd class="wide">
+                <code>{current.integrity}</code>
               </dd>
             </dl>
           </section>
