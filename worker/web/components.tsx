@@ -55,10 +55,10 @@ export function Notice({
 }
 
 /** A shell command to copy: wraps only between words (never inside `--registry`), copies as one line. */
-export function Command({ text }: { text: string }) {
+export function Command({ text, inline = false }: { text: string; inline?: boolean }) {
   const words = text.split(" ");
   return (
-    <code class="cmd">
+    <code class={inline ? "cmd-inline" : "cmd"}>
       {words.map((word, i) => (
         <>
           <span>{word}</span>

@@ -90,7 +90,7 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 .hero-search button { padding: 12px 22px; }
 .hero-hint { margin: 16px 0 0; color: var(--muted); font-size: 0.9rem; }
 .hero-hint + .hero-hint { margin-top: 4px; }
-.hero-hint code { white-space: nowrap; }
+
 
 /* Skill lists */
 .skill-list { list-style: none; padding: 0; margin: 0; display: grid; gap: 12px; }
@@ -112,7 +112,7 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 .pkg-side > * { min-width: 0; }
 .pkg-side h2 { font-size: 0.85rem; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 10px; }
 .cmd { display: block; font-family: var(--mono); font-size: 0.82rem; background: var(--code-bg); border: 1px solid var(--border); border-radius: 6px; padding: 8px 10px; margin: 0 0 8px; overflow-x: auto; user-select: all; }
-.cmd span { white-space: nowrap; }
+.cmd span, .cmd-inline span { white-space: nowrap; }
 .pkg-side .hint { font-size: 0.8rem; color: var(--muted); margin: 4px 0 0; }
 .cmd-label { font-size: 0.8rem; color: var(--muted); margin: 8px 0 4px; }
 dl.facts { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 6px 12px; margin: 0; font-size: 0.92rem; }

@@ -1,7 +1,7 @@
 // The pages that list skills: home, search results, a publisher's skills.
 import type { Publisher } from "../../domain/accounts";
 import type { SkillSummary } from "../../domain/skills";
-import { DateTime, SkillList } from "../components";
+import { Command, DateTime, SkillList } from "../components";
 import { Layout } from "../layout";
 import type { WebState } from "../session";
 
@@ -21,10 +21,10 @@ export function HomePage({ web, recent, origin }: { web: WebState; recent: Skill
           </form>
         </search>
         <p class="hero-hint">
-          Install with <code>skild install @publisher/skill -t claude</code>
+          Install with <Command inline text="skild install @publisher/skill -t claude" />
         </p>
         <p class="hero-hint">
-          or any npm client: <code>npm install @publisher/skill --registry {origin}</code>
+          or any npm client: <Command inline text={`npm install @publisher/skill --registry ${origin}`} />
         </p>
       </section>
       <section aria-labelledby="recent-title">
