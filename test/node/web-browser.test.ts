@@ -256,7 +256,13 @@ describe.skipIf(!browserPath)("web pages in headless Chromium", () => {
     await page.goto(`${server.url}/account`);
     const row = page.getByRole("row").filter({ hasText: "laptop" });
     expect(await row.count()).toBe(1);
-    expect(await row.textContent()).not.toContain("never"); // its use was just recorded
+    // Its use was just recorded (written after the /auth/me response, so look until it shows).
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return row.textContent();
+      })
+      .not.toContain("never");
     await shot("account");
 
     await row.getByRole("button", { name: /Revoke/ }).click();

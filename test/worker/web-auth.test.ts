@@ -153,12 +153,15 @@ describe("tokens from the account page", () => {
     const listed = await (await browser.fetch("/account")).text();
     expect(listed).not.toContain(token);
     expect(listed).toContain(`<code>${token.slice(0, 10)}…</code>`);
-    const row = await env.DB.prepare("SELECT id, last_used_at FROM tokens WHERE token_prefix = ? AND name = ?")
-      .bind(token.slice(0, 10), "ci <publish>")
-      .first<{ id: number; last_used_at: string | null }>();
-    expect(row!.last_used_at).not.toBeNull();
+    const row = () =>
+      env.DB.prepare("SELECT id, last_used_at FROM tokens WHERE token_prefix = ? AND name = ?")
+        .bind(token.slice(0, 10), "ci <publish>")
+        .first<{ id: number; last_used_at: string | null }>();
+    // last_used_at is written after the response (waitUntil).
+    await expect.poll(async () => (await row())?.last_used_at).not.toBeNull();
+    const tokenId = (await row())!.id;
 
-    const revoked = await browser.post(`/account/tokens/${row!.id}/revoke`, { csrf });
+    const revoked = await browser.post(`/account/tokens/${tokenId}/revoke`, { csrf });
     expect(revoked.status).toBe(303);
     expect(revoked.headers.get("Location")).toBe("/account?revoked=1");
     expect((await me(token)).status).toBe(401);
