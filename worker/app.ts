@@ -5,6 +5,7 @@ import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
 import { skillRoutes } from "./routes/skills";
+import { webRoutes } from "./web/routes";
 
 /**
  * Assembles the registry. `makeDeps` is the seam where tests inject storage (a failing R2, a
@@ -20,6 +21,7 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.get("/-/ping", (c) => c.json({}));
   app.route("/auth", authRoutes);
   app.route("/skills", skillRoutes);
+  app.route("/", webRoutes);
   app.notFound((c) => renderError(notFound(), c));
   app.onError(renderError);
   return app;

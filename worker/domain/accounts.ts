@@ -37,8 +37,8 @@ export const loginSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-type PublisherRow = { id: number; handle: string; email: string; created_at: string };
-const toPublisher = (row: PublisherRow): Publisher => ({
+export type PublisherRow = { id: number; handle: string; email: string; created_at: string };
+export const toPublisher = (row: PublisherRow): Publisher => ({
   id: row.id,
   handle: row.handle,
   email: row.email,
@@ -109,6 +109,17 @@ export async function login(
   input: z.infer<typeof loginSchema>,
   opts: { clientAddress?: string; tokenName?: string } = {},
 ): Promise<{ token: string; publisher: Publisher }> {
+  const publisher = await verifyLogin(db, input, opts);
+  const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
+  return { token, publisher };
+}
+
+/** The credential check of `login` (throttling included) without issuing a token: web sessions use it. */
+export async function verifyLogin(
+  db: D1Database,
+  input: z.infer<typeof loginSchema>,
+  opts: { clientAddress?: string } = {},
+): Promise<Publisher> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   const keys = [`account:${input.handleOrEmail}`];
   if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
@@ -125,9 +136,7 @@ export async function login(
     throw unauthorized("Wrong handle/email or password.", "BAD_CREDENTIALS");
   }
   await db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]).run();
-  const publisher = toPublisher(row);
-  const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
-  return { token, publisher };
+  return toPublisher(row);
 }
 
 export async function createToken(
@@ -225,4 +234,13 @@ export async function listTokens(db: D1Database, publisherId: number): Promise<T
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
   }));
+}
+
+/** A publisher by handle (public pages), or null. */
+export async function findPublisherByHandle(db: D1Database, handle: string): Promise<Publisher | null> {
+  const row = await db
+    .prepare("SELECT id, handle, email, created_at FROM publishers WHERE handle = ?")
+    .bind(handle)
+    .first<PublisherRow>();
+  return row ? toPublisher(row) : null;
 }

@@ -111,16 +111,35 @@ const toSummary = (r: SummaryRow): SkillSummary => ({
   updatedAt: r.updated_at,
 });
 
+/** The most recently published-to skills, newest first (index skills_by_updated). */
+export async function recentSkills(db: D1Database, limit: number): Promise<SkillSummary[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT s.scope, s.name, s.description, s.updated_at,
+              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
+       FROM skills s
+       WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
+       ORDER BY s.updated_at DESC LIMIT ?`,
+    )
+    .bind(limit)
+    .all<SummaryRow>();
+  return results.map(toSummary);
+}
+
 /**
- * Skills ordered by name, optionally filtered by a substring of name/scope/description.
+ * Skills ordered by name, optionally filtered by a substring of name/scope/description and/or one scope.
  * Keyset pagination: the cursor is the last `@scope/name` of the previous page.
  */
 export async function searchSkills(
   db: D1Database,
-  opts: { q?: string; limit: number; after?: SkillName },
+  opts: { q?: string; limit: number; after?: SkillName; scope?: string },
 ): Promise<{ skills: SkillSummary[]; more: boolean }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
   const binds: unknown[] = [];
+  if (opts.scope) {
+    where.push("s.scope = ?");
+    binds.push(opts.scope);
+  }
   if (opts.q) {
     const pattern = `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     where.push("(s.name LIKE ? ESCAPE '\\' OR s.scope LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')");
