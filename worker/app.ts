@@ -4,6 +4,7 @@ import { limitsFromEnv } from "./domain/limits";
 import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
+import { npmRoutes } from "./routes/npm";
 import { skillRoutes } from "./routes/skills";
 
 /**
@@ -20,6 +21,8 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.get("/-/ping", (c) => c.json({}));
   app.route("/auth", authRoutes);
   app.route("/skills", skillRoutes);
+  // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
+  app.route("/", npmRoutes);
   app.notFound((c) => renderError(notFound(), c));
   app.onError(renderError);
   return app;

@@ -109,6 +109,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const description =
     typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
   const { integrity, shasum, sha256 } = await digests(tarball);
+  assertClaimedDigests(input.manifest, { integrity, shasum });
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await db
@@ -219,6 +220,24 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     unpackedSize: contents.unpackedSize,
     distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
   };
+}
+
+/** npm publish sends `dist.integrity`/`dist.shasum` of what it packed; bytes that differ were damaged on the way. */
+function assertClaimedDigests(
+  manifest: Record<string, unknown> | undefined,
+  actual: { integrity: string; shasum: string },
+) {
+  const dist = manifest?.dist as { integrity?: unknown; shasum?: unknown } | undefined;
+  if (!dist || typeof dist !== "object") return;
+  const claimed = typeof dist.integrity === "string" ? ssri.parse(dist.integrity) : null;
+  const integrityBad = claimed?.sha512 && !claimed.match(actual.integrity);
+  const shasumBad = typeof dist.shasum === "string" && dist.shasum.toLowerCase() !== actual.shasum;
+  if (integrityBad || shasumBad) {
+    throw badRequest(
+      `The tarball received does not match the manifest's dist.${integrityBad ? "integrity" : "shasum"}; it was damaged on the way. Publish again.`,
+      "INTEGRITY_MISMATCH",
+    );
+  }
 }
 
 function versionTaken(name: string, version: string, unpublished: boolean) {
