@@ -32,7 +32,7 @@ export async function npmPublishBody(name: string, opts: PublishBodyOptions = {}
     _npmVersion: "11.21.2",
     dist: {
       integrity: integrity.sha512![0].toString(),
-      shasum: integrity.sha1![0].hexDigest(),
+      shasum: Buffer.from(integrity.sha1![0].digest, "base64").toString("hex"),
       tarball: `http://registry.test/${name}/-/${name}-${version}.tgz`,
     },
     ...opts.manifest,
@@ -69,7 +69,25 @@ export async function npmPublish(account: Account, opts: PublishBodyOptions & { 
   return putJson(`/${escaped(name)}`, await npmPublishBody(name, opts), account.auth);
 }
 
+export interface VersionDoc {
+  name: string;
+  version: string;
+  dist: { tarball: string; integrity: string; shasum: string; fileCount: number; unpackedSize: number };
+  deprecated?: string;
+  [field: string]: unknown;
+}
+
+export interface PackumentDoc {
+  _id: string;
+  _rev: string;
+  name: string;
+  "dist-tags": Record<string, string>;
+  versions: Record<string, VersionDoc>;
+  time: Record<string, string>;
+  [field: string]: unknown;
+}
+
 export async function packument(name: string, headers: Record<string, string> = {}) {
   const res = await call(`/${escaped(name)}`, { headers });
-  return { res, body: res.status === 200 ? ((await res.json()) as Record<string, any>) : undefined };
+  return { res, body: res.status === 200 ? ((await res.json()) as PackumentDoc) : undefined };
 }

@@ -130,7 +130,9 @@ describe("tarballs", () => {
     expect(ssri.checkData(bytes, dist.integrity)).toBeTruthy();
     const encoded = await call(`/${escaped(name)}/-/hello-skill-1.0.0.tgz`);
     expect(new Uint8Array(await encoded.arrayBuffer())).toEqual(bytes);
-    const again = await call(new URL(dist.tarball).pathname, { headers: { "If-None-Match": res.headers.get("ETag")! } });
+    const again = await call(new URL(dist.tarball).pathname, {
+      headers: { "If-None-Match": res.headers.get("ETag")! },
+    });
     expect(again.status).toBe(304);
     expect((await call(`/${name}/-/hello-skill-3.0.0.tgz`)).status).toBe(404);
     expect((await call(`/${name}/-/other-1.0.0.tgz`)).status).toBe(404);
