@@ -114,7 +114,8 @@ describe("whoami, logout and tokens", () => {
     expect(initial[0].token.length).toBeLessThan(account.token.length);
 
     const refused = await postJson("/-/npm/v1/tokens", { password: "wrong password" }, account.auth);
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).code).toBe("BAD_PASSWORD");
     const created = await postJson(
       "/-/npm/v1/tokens",
       { password: account.password, name: "ci", packages_and_scopes_permission: "read-only" },

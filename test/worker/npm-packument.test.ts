@@ -40,7 +40,7 @@ describe("GET /<name> packument", () => {
     });
     expect(Object.keys(body!.time)).toEqual(expect.arrayContaining(["created", "modified", "1.0.0", "1.1.0"]));
     expect(Date.parse(body!.time["1.1.0"])).toBeGreaterThanOrEqual(Date.parse(body!.time["1.0.0"]));
-    expect(body!.maintainers).toEqual([{ name: account.handle }]);
+    expect(body!.maintainers).toEqual([{ name: account.handle, email: "" }]);
     expect(body!.readme).toBe(skillMd("hello-skill"));
     expect(body!.readmeFilename).toBe("SKILL.md");
   });

@@ -54,9 +54,12 @@ export function parseRev(rev: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** Changes whenever anything in the document can change: a new revision, or the other form. */
+/** Bump when the document's shape changes, so clients holding an older build revalidate to a new body. */
+const PACKUMENT_FORMAT = 1;
+
+/** Changes whenever anything in the document can change: a new revision, the other form, a new format. */
 export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm) =>
-  `"pk-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}"`;
+  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}"`;
 
 export const tarballFileName = (skillName: string, version: string) => `${skillName}-${version}.tgz`;
 
@@ -144,8 +147,9 @@ export function buildPackument(source: PackumentSource, form: PackumentForm, ori
   const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
   for (const row of versions) time[row.version] = row.published_at;
   const readme = versions.find((row) => row.readme !== null)?.readme ?? "";
-  // The owner of a scope is the publisher with that handle; emails stay private.
-  const maintainers = [{ name: skill.scope }];
+  // The owner of a scope is the publisher with that handle. Emails stay private; npm prints an empty
+  // one as nothing but a missing one as "<undefined>".
+  const maintainers = [{ name: skill.scope, email: "" }];
   return {
     _id: name,
     _rev: packumentRev(skill),

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { listTokens, login, loginOrSignup, revokePublisherToken } from "../../domain/accounts";
 import { sha256Hex } from "../../domain/crypto";
 import type { AppEnv } from "../../env";
-import { badRequest, notFound } from "../../errors";
+import { badRequest, forbidden, notFound, RegistryError } from "../../errors";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
 
@@ -26,13 +26,14 @@ function basicCredentials(header: string | undefined): { name: string; password:
   return colon < 0 ? undefined : { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+// npm sends unset options as null.
 const tokenCreateSchema = z.looseObject({
   password: z.string().min(1, { message: "your account password is required" }).max(1024),
-  name: z.string().max(128).optional(),
-  readonly: z.boolean().optional(),
-  packages_and_scopes_permission: z.string().optional(),
-  cidr_whitelist: z.array(z.string()).optional(),
-  expires: z.number().optional(),
+  name: z.string().max(128).nullish(),
+  readonly: z.boolean().nullish(),
+  packages_and_scopes_permission: z.string().nullish(),
+  cidr_whitelist: z.array(z.string()).nullish(),
+  expires: z.number().nullish(),
 });
 
 const npmToken = (t: { key: string; prefix: string; name: string; readonly: boolean; createdAt: string }) => ({
@@ -99,15 +100,21 @@ export const userRoutes = new Hono<AppEnv>()
   .post("/-/npm/v1/tokens", requireAuth("read"), async (c) => {
     const body = await readJson(c, tokenCreateSchema);
     if (body.cidr_whitelist?.length) throw badRequest("CIDR-restricted tokens are not supported.", "UNSUPPORTED");
-    if (body.expires !== undefined) throw badRequest("Expiring tokens are not supported.", "UNSUPPORTED");
+    if (body.expires != null) throw badRequest("Expiring tokens are not supported.", "UNSUPPORTED");
     const readonly = body.readonly === true || body.packages_and_scopes_permission === "read-only";
     const publisher = c.get("publisher");
-    const name = body.name ?? "npm token create";
+    const name = body.name || "npm token create";
     const { token } = await login(
       c.get("deps").db,
       { handleOrEmail: publisher.handle, password: body.password },
       { clientAddress: c.req.header("CF-Connecting-IP"), tokenName: name, readonly },
-    );
+    ).catch((err) => {
+      // The bearer token is fine; a 401 would make npm tell the user to log in again.
+      if (err instanceof RegistryError && err.code === "BAD_CREDENTIALS") {
+        throw forbidden("Wrong password; `npm token create` needs your account password.", "BAD_PASSWORD");
+      }
+      throw err;
+    });
     const created = { key: await sha256Hex(token), prefix: token.slice(0, 10), name, readonly };
     return c.json({ ...npmToken({ ...created, createdAt: new Date().toISOString() }), token }, 201);
   })
