@@ -24,6 +24,19 @@ describe("PUT /<name> (npm publish)", () => {
     expect((await json(api)).integrity).toBe(v.dist.integrity);
   });
 
+  it("publishes a skill with more files than package.json and SKILL.md (the tar parser drains them)", async () => {
+    const account = await createAccount();
+    const extra = [
+      { path: "package/README.md", content: "# readme\n" },
+      { path: "package/scripts/run.sh", content: "#!/bin/sh\necho hi\n" },
+      { path: "package/pnpm-workspace.yaml", content: "minimumReleaseAge: 0\n" },
+    ];
+    const res = await npmPublish(account, { extra });
+    expect(res.status).toBe(201);
+    const { body } = await packument(`@${account.handle}/hello-skill`);
+    expect(body!.versions["1.0.0"].dist.fileCount).toBe(5);
+  });
+
   it("applies --tag: the tag points at the version and latest stays on the highest release", async () => {
     const account = await createAccount();
     const name = `@${account.handle}/hello-skill`;
