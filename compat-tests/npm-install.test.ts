@@ -30,7 +30,9 @@ function rawGet(url: string, headers: Record<string, string> = {}) {
       .get(url, { headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       })
       .on("error", reject);
   });
@@ -60,7 +62,9 @@ describe("npm install from the registry", () => {
     const res = await npm.run(["install", NAME], { cwd: project });
     expect(res.code, res.output).toBe(0);
     expect(installed().version).toBe("1.1.0");
-    expect(readFileSync(path.join(project, "node_modules", NAME, "SKILL.md"), "utf8")).toMatch(/^---\nname: hello-skill/);
+    expect(readFileSync(path.join(project, "node_modules", NAME, "SKILL.md"), "utf8")).toMatch(
+      /^---\nname: hello-skill/,
+    );
     const entry = lock().packages[`node_modules/${NAME}`];
     expect(entry.version).toBe("1.1.0");
     expect(entry.resolved).toBe(`${server.url}/${NAME}/-/hello-skill-1.1.0.tgz`);
@@ -77,9 +81,11 @@ describe("npm install from the registry", () => {
     const range = await npm.run(["install", `${NAME}@~1.0.0`], { cwd: project });
     expect(range.code, range.output).toBe(0);
     expect(installed().version).toBe("1.0.0");
-    expect(readJson<{ dependencies: Record<string, string> }>(path.join(project, "package.json")).dependencies).toEqual({
-      [NAME]: "~1.0.0",
-    });
+    expect(readJson<{ dependencies: Record<string, string> }>(path.join(project, "package.json")).dependencies).toEqual(
+      {
+        [NAME]: "~1.0.0",
+      },
+    );
     expect(lock().packages[`node_modules/${NAME}`].version).toBe("1.0.0");
   });
 
@@ -119,7 +125,9 @@ describe("npm install from the registry", () => {
     const tgz = await rawGet(`${server.url}/${NAME}/-/hello-skill-1.0.0.tgz`);
     expect(tgz.status).toBe(200);
     expect(tgz.headers["cache-control"]).toMatch(/immutable/);
-    const tgzAgain = await rawGet(`${server.url}/${NAME}/-/hello-skill-1.0.0.tgz`, { "if-none-match": tgz.headers.etag! });
+    const tgzAgain = await rawGet(`${server.url}/${NAME}/-/hello-skill-1.0.0.tgz`, {
+      "if-none-match": tgz.headers.etag!,
+    });
     expect(tgzAgain.status).toBe(304);
   });
 });
