@@ -107,6 +107,26 @@ describe("npm deprecate (PUT of the edited packument)", () => {
     expect((await json(res)).code).toBe("UNKNOWN_VERSION");
   });
 
+  it("refuses edits it cannot store (owners, stars) and never reads a missing `versions` as removal", async () => {
+    const { account, name } = await skillWith(["1.0.0", "1.1.0"]);
+    const { _id, _rev } = await forWrite(name, account.auth);
+    // `npm owner add bob <name>` sends only these fields to /-rev/.
+    const owners = await putJson(
+      `/${escaped(name)}/-rev/${_rev}`,
+      { _id, _rev, maintainers: [{ name: account.handle }, { name: "bob", email: "bob@example.com" }] },
+      account.auth,
+    );
+    expect(owners.status).toBe(400);
+    expect((await json(owners)).code).toBe("OWNERS_UNSUPPORTED");
+    // `npm star` sends users.
+    const star = await putJson(`/${escaped(name)}`, { _id, _rev, users: { [account.handle]: true } }, account.auth);
+    expect(star.status).toBe(400);
+    expect((await json(star)).code).toBe("STARS_UNSUPPORTED");
+    const bare = await putJson(`/${escaped(name)}/-rev/${_rev}`, { _id, _rev, name }, account.auth);
+    expect(bare.status).toBe(200);
+    expect(Object.keys((await packument(name)).body!.versions)).toEqual(["1.0.0", "1.1.0"]);
+  });
+
   it("is refused for another's package and without a token", async () => {
     const { account, name } = await skillWith(["1.0.0"]);
     const stranger = await createAccount();
@@ -170,6 +190,9 @@ describe("npm unpublish", () => {
     expect((await json(put)).code).toBe("REV_MISMATCH");
     const del = await call(`/${escaped(name)}/-rev/${doc._rev}`, { method: "DELETE", headers: account.auth });
     expect(del.status).toBe(409);
+    const noRev = await call(`/${escaped(name)}`, { method: "DELETE", headers: account.auth });
+    expect(noRev.status).toBe(400);
+    expect((await json(noRev)).code).toBe("REV_REQUIRED");
     expect(Object.keys((await packument(name)).body!.versions)).toEqual(["1.0.0", "1.1.0", "1.2.0"]);
   });
 

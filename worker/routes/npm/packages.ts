@@ -91,8 +91,8 @@ const attachmentSchema = z.object({
 });
 /** What npm PUTs to `/<name>`: a publish (with `_attachments`) or an edited packument (deprecate, unpublish). */
 const putBodySchema = z.looseObject({
-  name: z.string(),
-  versions: z.record(z.string(), z.looseObject({})).default({}),
+  name: z.string().optional(),
+  versions: z.record(z.string(), z.looseObject({})).optional(),
   "dist-tags": z.record(z.string(), z.unknown()).optional(),
   _attachments: z.record(z.string(), attachmentSchema).optional(),
 });
@@ -119,7 +119,7 @@ function decodeAttachment(file: string, attachment: z.infer<typeof attachmentSch
 async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody): Promise<Response> {
   const deps = c.get("deps");
   const publisher = c.get("publisher");
-  const entries = Object.entries(body.versions);
+  const entries = Object.entries(body.versions ?? {});
   if (entries.length !== 1) {
     throw badRequest(`Publish one version at a time (the request names ${entries.length}).`, "ONE_VERSION");
   }
@@ -168,12 +168,33 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
   );
 }
 
+/**
+ * Packument fields npm can edit that this registry does not store: refuse them rather than answer
+ * 200 and drop them. (Echoing back the values we served, as `npm deprecate` does, is fine.)
+ */
+function assertSupportedEdit(body: PutBody, name: SkillName): void {
+  const maintainers = body.maintainers;
+  if (maintainers !== undefined) {
+    const names = Array.isArray(maintainers) ? maintainers.map((m) => (m as { name?: unknown })?.name) : [];
+    if (names.length !== 1 || names[0] !== name.scope) {
+      throw badRequest(
+        `Owners cannot be changed: @${name.scope}/* belongs to the publisher ${name.scope}.`,
+        "OWNERS_UNSUPPORTED",
+      );
+    }
+  }
+  if (body.users !== undefined && Object.keys(body.users ?? {}).length > 0) {
+    throw badRequest("Stars are not supported by this registry.", "STARS_UNSUPPORTED");
+  }
+}
+
 /** `PUT /<name>` and `PUT /<name>/-rev/<rev>`. */
 async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | undefined): Promise<Response> {
   const deps = c.get("deps");
   // Refuse a stranger's upload before reading it.
   assertOwner(c.get("publisher"), name.scope);
   const body = await readJson(c, putBodySchema, maxPutBytes(deps.limits.maxTarballBytes));
+  assertSupportedEdit(body, name);
   if (body.name !== canonicalName(name)) {
     throw badRequest(`The document is for ${body.name} but the URL names ${canonicalName(name)}.`, "NAME_MISMATCH");
   }
@@ -181,6 +202,8 @@ async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | und
   const skill = await skillOr404(c, name);
   assertRev(skill, rev);
   // Unpublishing by omission needs the revision the client edited, so a stale copy cannot drop versions.
+  // A document without `versions` changes none (and must not read as "remove them all").
+  if (body.versions === undefined) return c.json({ ok: true, changed: false });
   const { changed } = await applyPackumentEdit(deps.db, c.get("publisher"), skill, body.versions, {
     allowRemoval: rev !== undefined,
   });
@@ -192,9 +215,13 @@ async function deletePackage(c: Context<AppEnv>, name: SkillName, rest: string[]
   const db = c.get("deps").db;
   const publisher = c.get("publisher");
   assertOwner(publisher, name.scope);
-  const revAt = rest.lastIndexOf("-rev");
-  const rev = revAt >= 0 && revAt === rest.length - 2 ? rest[revAt + 1] : undefined;
-  const target = rev === undefined ? rest : rest.slice(0, revAt);
+  // Deletes name the revision they were decided on (as CouchDB requires), so a stale client cannot delete.
+  const revAt = rest.length - 2;
+  if (rest[revAt] !== "-rev") {
+    throw badRequest("Name the revision you read: DELETE <path>/-rev/<_rev of the packument>.", "REV_REQUIRED");
+  }
+  const rev = rest[revAt + 1];
+  const target = rest.slice(0, revAt);
   const skill = await skillOr404(c, name);
   assertRev(skill, rev);
   if (target.length === 0) {
