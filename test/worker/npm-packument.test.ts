@@ -110,7 +110,7 @@ describe("GET /<name> packument", () => {
   });
 
   it("leaves non-npm paths to the web pages", async () => {
-    for (const path of ["/", "/search", "/package/@acme/no-such-skill", "/~acme", "/login", "/static/app.css"]) {
+    for (const path of ["/", "/search", "/package/@acme/no-such-skill", "/~acme", "/login"]) {
       const res = await call(path);
       expect([200, 404], path).toContain(res.status);
       expect(res.headers.get("Content-Type"), path).toMatch(/^text\/html/);
