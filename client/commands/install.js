@@ -1,22 +1,24 @@
+import semver from "semver";
 import { bool, list } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { installRegistrySkill } from "../core/install.js";
 import { LOCKFILE_NAME, lockInstall, readLockfile } from "../core/lockfile.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
-import { DEFAULT_PLATFORM, describeTarget, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { DEFAULT_PLATFORM, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
 
 /**
  * @param {import("../core/command.js").Context} ctx
  * @param {import("../core/install.js").InstallResult} r
  */
 function describe(ctx, r) {
-  const where = `${displayPath(r.dir, ctx.cwd)} (${describeTarget(r.platform, r.scope)})`;
+  const where = `${displayPath(r.dir, ctx.cwd)} (${r.platform}, ${r.scope})`;
   if (r.status === "unchanged") {
     return `${r.name}@${r.version} is already installed in ${where}; --force reinstalls it`;
   }
-  if (r.status === "updated" && r.previousVersion !== r.version) {
-    return `Updated ${r.name} ${r.previousVersion} → ${r.version} in ${where}`;
+  if (r.status === "updated" && r.previousVersion && r.previousVersion !== r.version) {
+    const verb = semver.valid(r.previousVersion) && semver.lt(r.version, r.previousVersion) ? "Replaced" : "Updated";
+    return `${verb} ${r.name} ${r.previousVersion} → ${r.version} in ${where}`;
   }
   return `Installed ${r.name}@${r.version} into ${where}`;
 }

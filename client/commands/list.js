@@ -2,7 +2,6 @@ import { bool, expectAtMost, list } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { columns } from "../core/format.js";
 import { listInstalled } from "../core/install.js";
-import { displayPath } from "../core/paths.js";
 import { describeTarget, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
 
 /**
@@ -56,11 +55,11 @@ export default {
       ctx.out.line("No skills installed here. Install one with: skild install @scope/skill");
       return;
     }
-    const rows = installed.map(({ record, dir }) => [
+    // People see @scope/skill; the folder name (scope__skill) is in --json for scripts.
+    const rows = installed.map(({ record }) => [
       record.name,
       record.resolvedVersion,
       describeTarget(record.platform, record.scope),
-      displayPath(dir, ctx.cwd),
     ]);
     for (const line of columns(rows)) ctx.out.line(line);
   },

@@ -4,7 +4,7 @@ import { listInstalled, removeInstalled } from "../core/install.js";
 import { unlockInstall } from "../core/lockfile.js";
 import { parseSkillName } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
-import { describeTarget, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
 
 /** @type {import("../core/command.js").CommandModule} */
 export default {
@@ -45,7 +45,7 @@ export default {
         if (scope === "local") await unlockInstall(ctx.cwd, record.name, record.platform);
         removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
         ctx.out.line(
-          `Removed ${record.name}@${record.resolvedVersion} from ${describeTarget(record.platform, scope)} ${displayPath(dir, ctx.cwd)}`,
+          `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,
         );
       }
     }

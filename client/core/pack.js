@@ -342,7 +342,10 @@ export async function inspectTarballFile(tarball, flags = {}) {
     description,
     tarball,
     ...digests(tarball),
-    files: contents.entries.filter((e) => e.type === "file").map((e) => ({ path: e.path, size: e.data.byteLength })),
+    files: contents.entries
+      .filter((e) => e.type === "file")
+      .map((e) => ({ path: e.path, size: e.data.byteLength }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1)),
     unpackedSize: contents.unpackedSize,
   };
 }
