@@ -139,6 +139,9 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
           const chunks: Uint8Array[] = [];
           wanted.set(path, chunks);
           entry.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+        } else {
+          // Drain what we do not keep: an unread entry stalls the parser and the request hangs.
+          entry.resume();
         }
       } catch (err) {
         fail(err);
