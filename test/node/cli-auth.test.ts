@@ -26,9 +26,12 @@ describe("skild signup / login / whoami / logout", () => {
   });
 
   it("passes the registry's validation message through", async () => {
-    const { code, stderr } = await cli.run(["signup", "--email", "x@example.com", "--handle", "A!", "--password-stdin"], {
-      input: PASSWORD,
-    });
+    const { code, stderr } = await cli.run(
+      ["signup", "--email", "x@example.com", "--handle", "A!", "--password-stdin"],
+      {
+        input: PASSWORD,
+      },
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/^skild: handle: a handle must be 2-32 characters.*\n$/);
   });
@@ -41,7 +44,11 @@ describe("skild signup / login / whoami / logout", () => {
     expect(saved.current).toBe(server.url);
     expect(saved.registries[server.url]).toMatchObject({ handle: "acme" });
     expect((await cli.ok(["whoami"])).stdout).toBe("acme\n");
-    expect(await cli.json(["whoami"])).toMatchObject({ handle: "acme", email: "acme@example.com", registry: server.url });
+    expect(await cli.json(["whoami"])).toMatchObject({
+      handle: "acme",
+      email: "acme@example.com",
+      registry: server.url,
+    });
   });
 
   it("refuses a taken handle and a wrong password with the registry's message", async () => {

@@ -67,7 +67,9 @@ describe("skild --help and usage errors", () => {
     expect(upper.stderr).toContain("a publisher handle is 2-32 characters");
     const platform = await cli.run(["install", "@acme/hello", "-t", "vim"]);
     expect(platform.code).toBe(2);
-    expect(platform.stderr).toContain('Unknown platform "vim"; use one of claude, codex, copilot, agents, cursor, opencode');
+    expect(platform.stderr).toContain(
+      'Unknown platform "vim"; use one of claude, codex, copilot, agents, cursor, opencode',
+    );
   });
 
   it("explains an unreachable registry in one line", async () => {

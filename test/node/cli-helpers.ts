@@ -143,7 +143,16 @@ export async function publishVersions(cli: CliSandbox, fullName: string, version
   const bare = fullName.split("/")[1];
   for (const version of versions) {
     const dir = writeSkillFolder(cli.root, { name: bare, body: `# ${bare}\n\nVersion ${version}.\n` });
-    await cli.ok(["publish", "--dir", dir, "--name", fullName, "--skill-version", version, ...(tag ? ["--tag", tag] : [])]);
+    await cli.ok([
+      "publish",
+      "--dir",
+      dir,
+      "--name",
+      fullName,
+      "--skill-version",
+      version,
+      ...(tag ? ["--tag", tag] : []),
+    ]);
   }
 }
 

@@ -36,7 +36,9 @@ describe("skild init / validate / publish", () => {
     const init = await cli.ok(["init", "@acme/pdf-tools", "--description", "Fill PDF forms: use when asked to."]);
     expect(init.stdout).toContain("Created pdf-tools/SKILL.md and package.json");
     const skillMd = readFileSync(path.join(cli.project, "pdf-tools/SKILL.md"), "utf8");
-    expect(skillMd).toMatch(/^---\nname: pdf-tools\ndescription: "Fill PDF forms: use when asked to."\nversion: 0.1.0\n---\n/);
+    expect(skillMd).toMatch(
+      /^---\nname: pdf-tools\ndescription: "Fill PDF forms: use when asked to."\nversion: 0.1.0\n---\n/,
+    );
 
     const validate = await cli.ok(["validate", "pdf-tools"]);
     expect(validate.stdout).toContain("✓ pdf-tools: @acme/pdf-tools@0.1.0 is a valid skill (2 files");
@@ -199,7 +201,9 @@ describe("skild init / validate / publish", () => {
     const foreign = writeSkillFolder(cli.root, { name: "dup", version: "1.0.0" });
     const theirs = await cli.run(["publish", "--dir", foreign, "--name", "@someone-else/dup"]);
     expect(theirs.code).toBe(1);
-    expect(theirs.stderr).toBe("skild: You are logged in as acme; only someone-else can publish or change @someone-else/*.\n");
+    expect(theirs.stderr).toBe(
+      "skild: You are logged in as acme; only someone-else can publish or change @someone-else/*.\n",
+    );
 
     const anonymous = createSandbox(server.url);
     try {
