@@ -37,6 +37,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
   afterAll(async () => {
     await server?.stop();
     publisher?.cleanup();
+    cli?.cleanup();
   });
   // A fresh machine per test: nothing installed.
   const fresh = () => {
@@ -44,7 +45,6 @@ describe("skild install / list / info / search / update / uninstall", () => {
     cli = createSandbox(server.url);
     return cli;
   };
-  afterAll(() => cli?.cleanup());
 
   const globalDir = (platform: keyof typeof PLATFORM_DIRS, skill = "acme__multi") =>
     path.join(cli.home, PLATFORM_DIRS[platform].global, skill);
