@@ -95,7 +95,7 @@ async function exists(p) {
  * @param {string} fresh
  * @param {string} target
  */
-async function swapIntoPlace(fresh, target) {
+export async function swapIntoPlace(fresh, target) {
   let aside;
   if (await exists(target)) {
     aside = path.join(
