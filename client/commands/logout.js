@@ -1,6 +1,7 @@
 import { expectAtMost } from "../core/command.js";
 import { forgetLogin, readAuthFile } from "../core/config.js";
 import { CliError } from "../core/errors.js";
+import { createRegistryClient } from "../core/registry.js";
 
 /** @type {import("../core/command.js").CommandModule} */
 export default {
@@ -19,7 +20,8 @@ export default {
       return;
     }
     try {
-      await registry.logout();
+      // Revoke the saved token itself (not SKILD_TOKEN, which this command does not own).
+      await createRegistryClient({ url: registry.url, token: saved.token }).logout();
     } catch (err) {
       // Already revoked or expired: the server no longer honours it, so forgetting it is safe.
       if (!(err instanceof CliError && err.status === 401)) throw err;

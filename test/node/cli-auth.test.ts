@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, type RegistryServer, startRegistry } from "../helpers/registry-server";
@@ -103,6 +103,25 @@ describe("skild signup / login / whoami / logout", () => {
     expect(whoami.code).toBe(1);
     expect(whoami.stderr).toContain(`Not logged in to ${server.url}`);
     expect((await cli.ok(["logout"])).stdout).toContain("nothing to do");
+  });
+
+  it("logout keeps the token when the registry cannot be reached, so it is never valid but forgotten", async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const other = createSandbox(dead);
+    try {
+      mkdirSync(other.skildHome, { recursive: true });
+      const file = path.join(other.skildHome, "registry-auth.json");
+      writeFileSync(
+        file,
+        JSON.stringify({ registries: { [dead]: { token: "skild_x", handle: "acme", savedAt: "" } } }),
+      );
+      const { code, stderr } = await other.run(["logout"]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Cannot reach the registry at ${dead}`);
+      expect(readJsonFile<AuthFile>(file).registries[dead]).toMatchObject({ token: "skild_x" });
+    } finally {
+      other.cleanup();
+    }
   });
 
   it("a token revoked elsewhere gets the registry's message and how to fix it", async () => {
