@@ -52,15 +52,3 @@ export function parseSkillSpec(raw) {
   if (!spec) throw new UsageError(`"${raw}" ends with @: put a version, tag or range after it, or leave it off.`);
   return { skill: parseSkillName(raw.slice(0, at)), spec };
 }
-
-/**
- * The reverse of `installDir`, for folders whose install record is missing or unreadable.
- * @param {string} dirName
- * @returns {SkillRef | null}
- */
-export function skillRefFromInstallDir(dirName) {
-  const match = /^([^_]+)__([^_]+)$/.exec(dirName);
-  if (!match) return null;
-  const parts = splitCanonicalName(`@${match[1]}/${match[2]}`);
-  return parts ? skillRef(parts) : null;
-}
