@@ -75,6 +75,61 @@ async function* gunzip(bytes: Uint8Array, maxBytes: number): AsyncGenerator<Uint
   }
 }
 
+/** Duplicate detection key: case-insensitive and NFC-normalized, because that is how macOS and Windows file systems compare names. */
+const collisionKey = (path: string) => path.normalize("NFC").toLowerCase();
+
+/** How an entry looks to a person: type and path. */
+const describe = (entry: { type?: string; path: string }) => `"${entry.path}" (${entry.type ?? "unknown type"})`;
+
+/**
+ * Feeds the tar parser one 512-byte block at a time, so the end-of-archive marker is seen at the
+ * exact block it is in. What follows it is not parsed (tar would buffer it all) but must be zeros:
+ * other tar readers (`tar -i`) would read entries hidden there that this check never saw.
+ */
+class BlockFeeder {
+  private carry = new Uint8Array(0);
+  private atEnd = false;
+  constructor(private readonly parser: Parser) {
+    parser.on("eof", () => {
+      this.atEnd = true;
+    });
+  }
+
+  write(chunk: Uint8Array): void {
+    let data = chunk;
+    if (this.carry.byteLength) {
+      data = new Uint8Array(this.carry.byteLength + chunk.byteLength);
+      data.set(this.carry);
+      data.set(chunk, this.carry.byteLength);
+    }
+    let offset = 0;
+    for (; offset + 512 <= data.byteLength; offset += 512) {
+      const block = data.subarray(offset, offset + 512);
+      if (this.atEnd) assertZeros(block);
+      // tar's parser reads headers with Buffer methods; a plain Uint8Array fails its checksums.
+      else this.parser.write(Buffer.from(block.buffer, block.byteOffset, 512));
+    }
+    this.carry = data.slice(offset);
+  }
+
+  end(): void {
+    if (this.atEnd) assertZeros(this.carry);
+    else if (this.carry.byteLength) this.parser.write(Buffer.from(this.carry));
+    this.parser.end();
+  }
+}
+
+function assertZeros(block: Uint8Array): void {
+  for (const byte of block) {
+    if (byte !== 0) {
+      throw invalid(
+        "The tarball has data after its end-of-archive marker; pack it again with `npm pack` or `skild publish`.",
+        "TRAILING_DATA",
+      );
+    }
+  }
+}
+
 /**
  * Gunzips and reads a package tarball with every limit enforced while streaming, so a gzip bomb
  * stops at the limit rather than filling memory. Throws a 400/413 RegistryError naming the problem.
@@ -115,12 +170,18 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
         }
         if (entry.type !== "Directory" && !FILE_TYPES.has(entry.type)) {
           throw invalid(
-            `Tarball entry "${entry.path}" is a ${entry.type}; only files and folders are allowed.`,
+            `Tarball entry ${describe(entry)} is not a file or folder; only those are allowed.`,
             "UNSUPPORTED_ENTRY",
           );
         }
-        if (seen.has(path)) throw invalid(`Tarball entry "${path}" appears twice.`, "DUPLICATE_ENTRY");
-        seen.add(path);
+        const key = collisionKey(path);
+        if (seen.has(key)) {
+          throw invalid(
+            `Tarball entry "${path}" appears twice (names that differ only in case or Unicode form collide on macOS and Windows).`,
+            "DUPLICATE_ENTRY",
+          );
+        }
+        seen.add(key);
         if (entry.type === "Directory") return;
         fileCount += 1;
         unpackedSize += entry.size ?? 0;
@@ -150,22 +211,29 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
       }
     },
   });
+  // tar skips entries of types it does not know (sparse files, vendor types) and oversized pax
+  // headers; other extractors write them as files, so the registry refuses what it cannot check.
+  parser.on("ignoredEntry", (entry: { type?: string; path: string }) =>
+    fail(
+      invalid(`Tarball entry ${describe(entry)} is not a file or folder; only those are allowed.`, "UNSUPPORTED_ENTRY"),
+    ),
+  );
   const ended = new Promise<void>((resolve) => parser.on("end", () => resolve()));
   parser.on("error", fail);
+  const feeder = new BlockFeeder(parser);
 
   try {
     // The stream itself is capped a little above the file limit: tar adds 512-byte headers and padding.
     const streamCap = limits.maxUnpackedBytes + (limits.maxEntries + 4) * 1024;
     for await (const chunk of gunzip(bytes, streamCap)) {
-      // tar's parser reads headers with Buffer methods; a plain Uint8Array fails its checksums.
-      parser.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      feeder.write(chunk);
       if (failure) throw failure;
     }
+    feeder.end();
   } catch (err) {
     fail(err);
     throw failure;
   }
-  parser.end();
   await ended;
   if (failure) throw failure;
   if (entries === 0) throw invalid("The tarball is empty.");
