@@ -4,7 +4,7 @@ import semver from "semver";
 import ssri from "ssri";
 import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
-import { badRequest, conflict, forbidden } from "../errors";
+import { badRequest, conflict, forbidden, tooLarge } from "../errors";
 import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
@@ -62,6 +62,24 @@ function storedManifest(manifest: Record<string, unknown>): Record<string, unkno
   return Object.fromEntries(Object.entries(manifest).filter(([k]) => !k.startsWith("_") && k !== "dist"));
 }
 
+/** Manifest and readme share one D1 row (at most 2,000,000 bytes); SKILL.md is capped at 512 KiB by inspectTarball. */
+const MAX_MANIFEST_BYTES = 512 * 1024;
+
+/** The manifest as stored: JSON that fits its row. Deeply nested JSON overflows the stack when serialized: a 400, not a 500. */
+function serializeManifest(manifest: Record<string, unknown>): string {
+  let json: string;
+  try {
+    json = JSON.stringify(manifest);
+  } catch {
+    throw badRequest("package.json is nested too deeply; keep it to plain package metadata.", "BAD_PACKAGE_JSON");
+  }
+  const bytes = new TextEncoder().encode(json).byteLength;
+  if (bytes > MAX_MANIFEST_BYTES) {
+    throw tooLarge(`The package manifest is ${bytes} bytes; the limit is ${MAX_MANIFEST_BYTES}.`, "MANIFEST_TOO_LARGE");
+  }
+  return json;
+}
+
 async function digests(bytes: Uint8Array) {
   const [sha1, sha256] = await Promise.all([crypto.subtle.digest("SHA-1", bytes).then(toHex), sha256Hex(bytes)]);
   return { integrity: ssri.fromData(bytes, { algorithms: ["sha512"] }).toString(), shasum: sha1, sha256 };
@@ -112,6 +130,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   }
   const description =
     typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
+  const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
 
@@ -133,7 +152,6 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const now = new Date().toISOString();
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
   const prerelease = semver.prerelease(version) !== null;
-  const manifest = { ...storedManifest(pkg), name, version };
   const statements = [
     db
       .prepare(
@@ -159,7 +177,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
         tarball.byteLength,
         contents.unpackedSize,
         contents.fileCount,
-        JSON.stringify(manifest),
+        manifestJson,
         skillMd,
         now,
       ),

@@ -15,8 +15,11 @@ export interface TarballContents {
 
 const PACKAGE_JSON = "package/package.json";
 const SKILL_MD = "package/SKILL.md";
-/** package.json and SKILL.md are held in memory (and SKILL.md stored as the readme): keep them bounded. */
-const MAX_METADATA_FILE_BYTES = 1024 * 1024;
+/**
+ * package.json and SKILL.md are held in memory and stored in one D1 row (manifest_json, readme);
+ * D1 caps a row at 2,000,000 bytes, so both together must stay well under that.
+ */
+const MAX_METADATA_FILE_BYTES = 512 * 1024;
 
 const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 const LINK_TYPES = new Set(["Link", "SymbolicLink"]);
