@@ -30,6 +30,12 @@ export const unsupportedMediaType = (message: string) => new RegistryError(415, 
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new RegistryError(429, "RATE_LIMITED", message, { "Retry-After": String(retryAfterSeconds) });
 
+/** Caller input quoted into an error message, cut short so a hostile value cannot bloat the answer. */
+export function clip(raw: unknown, max = 100): string {
+  const text = String(raw);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** Zod issues as one readable line: "handle: must match ...; password: too short". */
 export function describeZodError(error: ZodError): string {
   return error.issues

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HANDLE_RE, HANDLE_RULE, SKILL_NAME_RE, SKILL_NAME_RULE } from "../../common/skill-format.js";
-import { badRequest } from "../errors";
+import { badRequest, clip } from "../errors";
 
 export const handleSchema = z.string().regex(HANDLE_RE, { message: `a handle must be ${HANDLE_RULE}` });
 
@@ -15,19 +15,19 @@ export const canonicalName = ({ scope, name }: SkillName) => `@${scope}/${name}`
 export function parseScope(raw: string): string {
   const scope = raw.startsWith("@") ? raw.slice(1) : raw;
   if (!HANDLE_RE.test(scope))
-    throw badRequest(`Invalid scope "${raw}": a publisher handle is ${HANDLE_RULE}.`, "INVALID_NAME");
+    throw badRequest(`Invalid scope "${clip(raw)}": a publisher handle is ${HANDLE_RULE}.`, "INVALID_NAME");
   return scope;
 }
 
 export function parseSkillName(raw: string): string {
   if (!SKILL_NAME_RE.test(raw))
-    throw badRequest(`Invalid skill name "${raw}": a skill name is ${SKILL_NAME_RULE}.`, "INVALID_NAME");
+    throw badRequest(`Invalid skill name "${clip(raw)}": a skill name is ${SKILL_NAME_RULE}.`, "INVALID_NAME");
   return raw;
 }
 
 /** `@acme/hello-skill` → {scope, name}; anything else is a 400 that says the rule. */
 export function parseCanonicalName(raw: string): SkillName {
   const match = /^@([^/]+)\/([^/]+)$/.exec(raw);
-  if (!match) throw badRequest(`Invalid name "${raw}": expected @publisher/skill.`, "INVALID_NAME");
+  if (!match) throw badRequest(`Invalid name "${clip(raw)}": expected @publisher/skill.`, "INVALID_NAME");
   return { scope: parseScope(match[1]), name: parseSkillName(match[2]) };
 }

@@ -1,6 +1,6 @@
 // Read side of the registry: skills, versions and dist-tags as the routers of both dialects need them.
 import semver from "semver";
-import { notFound } from "../errors";
+import { badRequest, clip, notFound } from "../errors";
 import { canonicalName, type SkillName } from "./names";
 import { compareVersions, pickFromRange } from "./versions";
 
@@ -76,21 +76,27 @@ export async function getVersion(
     .first();
 }
 
+const MAX_SPEC_LENGTH = 256;
+
 /**
  * `spec` is an exact version, a dist-tag, or a semver range (highest match, preferring `latest`
  * when it matches, as npm does). Returns the exact version string, or throws 404.
  */
 export async function resolveSpec(db: D1Database, skill: SkillRow, spec: string): Promise<string> {
   const name = canonicalName(skill);
+  // A longer spec is no real version, tag or range, and a range of thousands of `||` alternatives costs CPU per version.
+  if (spec.length > MAX_SPEC_LENGTH) {
+    throw badRequest(`A version, dist-tag or range is at most ${MAX_SPEC_LENGTH} characters.`, "INVALID_SPEC");
+  }
   if (semver.valid(spec)) return spec;
   const tags = await getDistTags(db, skill.id);
   if (Object.hasOwn(tags, spec)) return tags[spec];
   if (semver.validRange(spec) === null) {
-    throw notFound(`${name} has no version or dist-tag "${spec}".`, "VERSION_NOT_FOUND");
+    throw notFound(`${name} has no version or dist-tag "${clip(spec)}".`, "VERSION_NOT_FOUND");
   }
   const live = (await listVersions(db, skill.id)).map((v) => v.version);
   const picked = pickFromRange(live, spec, tags.latest);
-  if (!picked) throw notFound(`${name} has no version matching "${spec}".`, "VERSION_NOT_FOUND");
+  if (!picked) throw notFound(`${name} has no version matching "${clip(spec)}".`, "VERSION_NOT_FOUND");
   return picked;
 }
 

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Parser } from "tar/parse";
-import { badRequest, RegistryError, tooLarge } from "../errors";
+import { badRequest, clip, RegistryError, tooLarge } from "../errors";
 import { formatBytes, type Limits } from "./limits";
 
 /** What the publish pipeline needs from a tarball, read in one streaming pass. */
@@ -29,19 +29,19 @@ const invalid = (message: string, code = "INVALID_TARBALL") => badRequest(messag
 /** Rejects absolute paths, `..` segments, backslashes, control characters and anything outside `package/`. */
 export function checkEntryPath(path: string): string {
   if (/[\u0000-\u001f\\]/.test(path))
-    throw invalid(`Tarball entry "${path}" has a control character or backslash.`, "UNSAFE_PATH");
+    throw invalid(`Tarball entry "${clip(path)}" has a control character or backslash.`, "UNSAFE_PATH");
   if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) {
     throw invalid(
-      `Tarball entry "${path}" is an absolute path; entries must be relative, under package/.`,
+      `Tarball entry "${clip(path)}" is an absolute path; entries must be relative, under package/.`,
       "UNSAFE_PATH",
     );
   }
   const segments = path.split("/");
-  if (segments.includes("..")) throw invalid(`Tarball entry "${path}" contains "..".`, "UNSAFE_PATH");
+  if (segments.includes("..")) throw invalid(`Tarball entry "${clip(path)}" contains "..".`, "UNSAFE_PATH");
   const normalized = segments.filter((s) => s !== "" && s !== ".").join("/");
   if (normalized !== "package" && !normalized.startsWith("package/")) {
     throw invalid(
-      `Tarball entry "${path}" is outside package/ (build the tarball with \`npm pack\` or \`skild publish\`).`,
+      `Tarball entry "${clip(path)}" is outside package/ (build the tarball with \`npm pack\` or \`skild publish\`).`,
       "UNSAFE_PATH",
     );
   }
@@ -82,7 +82,7 @@ async function* gunzip(bytes: Uint8Array, maxBytes: number): AsyncGenerator<Uint
 const collisionKey = (path: string) => path.normalize("NFC").toLowerCase();
 
 /** How an entry looks to a person: type and path. */
-const describe = (entry: { type?: string; path: string }) => `"${entry.path}" (${entry.type ?? "unknown type"})`;
+const describe = (entry: { type?: string; path: string }) => `"${clip(entry.path)}" (${entry.type ?? "unknown type"})`;
 
 /**
  * Feeds the tar parser one 512-byte block at a time, so the end-of-archive marker is seen at the
@@ -167,7 +167,7 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
         const path = checkEntryPath(entry.path);
         if (LINK_TYPES.has(entry.type)) {
           throw invalid(
-            `Tarball entry "${entry.path}" is a ${entry.type === "Link" ? "hard link" : "symbolic link"}; links are not allowed.`,
+            `Tarball entry "${clip(entry.path)}" is a ${entry.type === "Link" ? "hard link" : "symbolic link"}; links are not allowed.`,
             "LINK_NOT_ALLOWED",
           );
         }
@@ -180,7 +180,7 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
         const key = collisionKey(path);
         if (seen.has(key)) {
           throw invalid(
-            `Tarball entry "${path}" appears twice (names that differ only in case or Unicode form collide on macOS and Windows).`,
+            `Tarball entry "${clip(path)}" appears twice (names that differ only in case or Unicode form collide on macOS and Windows).`,
             "DUPLICATE_ENTRY",
           );
         }

@@ -1,18 +1,18 @@
 import semver from "semver";
 import { z } from "zod";
-import { badRequest } from "../errors";
+import { badRequest, clip } from "../errors";
 
 /** Zero-padded major.minor.patch: lets SQL order releases ("is there a higher one?"). */
 export function sortKey(version: string): string {
   const v = semver.parse(version);
-  if (!v) throw badRequest(`"${version}" is not a valid semver version.`, "INVALID_VERSION");
+  if (!v) throw badRequest(`"${clip(version)}" is not a valid semver version.`, "INVALID_VERSION");
   return [v.major, v.minor, v.patch].map((n) => String(n).padStart(16, "0")).join(".");
 }
 
 /** A version as published must be exact and canonical semver (1.2.3, 1.2.3-beta.1), not "v1.2.3". */
 export function parseExactVersion(raw: unknown): string {
   if (typeof raw !== "string" || semver.valid(raw) !== raw) {
-    throw badRequest(`"${String(raw)}" is not a valid semver version (like 1.0.0 or 1.1.0-beta.1).`, "INVALID_VERSION");
+    throw badRequest(`"${clip(raw)}" is not a valid semver version (like 1.0.0 or 1.1.0-beta.1).`, "INVALID_VERSION");
   }
   return raw;
 }
@@ -28,7 +28,7 @@ export const distTagSchema = z
 export function parseDistTag(raw: string): string {
   const result = distTagSchema.safeParse(raw);
   if (!result.success)
-    throw badRequest(`Invalid dist-tag "${raw}": ${result.error.issues[0]?.message}.`, "INVALID_TAG");
+    throw badRequest(`Invalid dist-tag "${clip(raw)}": ${result.error.issues[0]?.message}.`, "INVALID_TAG");
   return result.data;
 }
 
