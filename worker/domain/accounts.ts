@@ -70,20 +70,31 @@ export async function signup(db: D1Database, input: z.infer<typeof signupSchema>
   }
 }
 
-// Login throttling: after MAX_FAILURES failed logins within WINDOW_SECONDS for one handle or one
+// Login throttling: after MAX_FAILURES failed logins within WINDOW_SECONDS for one account or one
 // client address, further attempts get 429 until the window ends.
 const MAX_FAILURES = 5;
 const WINDOW_SECONDS = 15 * 60;
 
-async function assertNotThrottled(db: D1Database, keys: string[], nowSeconds: number): Promise<void> {
-  const placeholders = keys.map(() => "?").join(", ");
-  const { results } = await db
-    .prepare(`SELECT failures, window_start FROM login_failures WHERE key IN (${placeholders})`)
-    .bind(...keys)
-    .all<{ failures: number; window_start: number }>();
-  for (const row of results) {
-    const retryAfter = row.window_start + WINDOW_SECONDS - nowSeconds;
-    if (row.failures >= MAX_FAILURES && retryAfter > 0) {
+/**
+ * Counts this attempt against every key *before* the password is checked, in one atomic batch, and
+ * refuses it once a key is over the limit. Checking first and counting after a failure would let
+ * concurrent guesses all pass the check before any failure is counted.
+ */
+async function countAttempt(db: D1Database, keys: string[], nowSeconds: number): Promise<void> {
+  const stmt = db.prepare(
+    `INSERT INTO login_failures (key, failures, window_start) VALUES (?1, 1, ?2)
+     ON CONFLICT(key) DO UPDATE SET
+       failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END,
+       window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END
+     RETURNING failures, window_start`,
+  );
+  const results = await db.batch<{ failures: number; window_start: number }>(
+    keys.map((key) => stmt.bind(key, nowSeconds, WINDOW_SECONDS)),
+  );
+  for (const { results: rows } of results) {
+    const row = rows[0];
+    if (row && row.failures > MAX_FAILURES) {
+      const retryAfter = Math.max(1, row.window_start + WINDOW_SECONDS - nowSeconds);
       throw tooManyRequests(
         `Too many failed logins; try again in ${Math.ceil(retryAfter / 60)} minute(s).`,
         retryAfter,
@@ -92,20 +103,10 @@ async function assertNotThrottled(db: D1Database, keys: string[], nowSeconds: nu
   }
 }
 
-async function recordFailure(db: D1Database, keys: string[], nowSeconds: number): Promise<void> {
-  const stmt = db.prepare(
-    `INSERT INTO login_failures (key, failures, window_start) VALUES (?1, 1, ?2)
-     ON CONFLICT(key) DO UPDATE SET
-       failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END,
-       window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END`,
-  );
-  await db.batch(keys.map((key) => stmt.bind(key, nowSeconds, WINDOW_SECONDS)));
-}
-
 // Verifying against a real hash when the account does not exist keeps the response time the same.
 let dummyHash: Promise<string> | undefined;
 
-/** Checks a password; on success issues a new token. Throttled per handle and per client address. */
+/** Checks a password; on success issues a new token. Throttled per account and per client address. */
 export async function login(
   db: D1Database,
   input: z.infer<typeof loginSchema>,
@@ -123,21 +124,25 @@ export async function verifyLogin(
   opts: { clientAddress?: string } = {},
 ): Promise<Publisher> {
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const keys = [`account:${input.handleOrEmail}`];
-  if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
-  await assertNotThrottled(db, keys, nowSeconds);
-
   const row = await db
     .prepare("SELECT id, handle, email, created_at, password_hash FROM publishers WHERE handle = ?1 OR email = ?1")
     .bind(input.handleOrEmail)
     .first<PublisherRow & { password_hash: string }>();
+  // One counter per account, whichever way it is named (handle or email).
+  const keys = [`account:${row?.handle ?? input.handleOrEmail}`];
+  if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
+  await countAttempt(db, keys, nowSeconds);
+
   dummyHash ??= hashPassword("not a real password");
   const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHash));
-  if (!row || !ok) {
-    await recordFailure(db, keys, nowSeconds);
-    throw unauthorized("Wrong handle/email or password.", "BAD_CREDENTIALS");
-  }
-  await db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]).run();
+  if (!row || !ok) throw unauthorized("Wrong handle/email or password.", "BAD_CREDENTIALS");
+  // A success clears the account's count and takes back this attempt from the address's.
+  await db.batch([
+    db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]),
+    ...(opts.clientAddress
+      ? [db.prepare("UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE key = ?").bind(keys[1])]
+      : []),
+  ]);
   return toPublisher(row);
 }
 
