@@ -27,6 +27,8 @@ export const notFound = (message = "Not found", code = "NOT_FOUND") => new Regis
 export const conflict = (message: string, code = "CONFLICT") => new RegistryError(409, code, message);
 export const tooLarge = (message: string, code = "TOO_LARGE") => new RegistryError(413, code, message);
 export const unsupportedMediaType = (message: string) => new RegistryError(415, "UNSUPPORTED_MEDIA_TYPE", message);
+export const serviceUnavailable = (message: string, code = "UNAVAILABLE", retryAfterSeconds = 1) =>
+  new RegistryError(503, code, message, { "Retry-After": String(retryAfterSeconds) });
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new RegistryError(429, "RATE_LIMITED", message, { "Retry-After": String(retryAfterSeconds) });
 

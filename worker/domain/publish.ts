@@ -4,7 +4,7 @@ import semver from "semver";
 import ssri from "ssri";
 import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
-import { badRequest, conflict, forbidden, tooLarge } from "../errors";
+import { badRequest, conflict, forbidden, serviceUnavailable, tooLarge } from "../errors";
 import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
@@ -146,7 +146,11 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   // 2. Bytes first: a version row must never point at a missing object. An object left behind by
   // a failed D1 write is harmless (content-addressed) and reused by the retry.
   const key = artifactKey(sha256);
-  if (!(await artifacts.has(key))) await artifacts.put(key, tarball, { integrity });
+  try {
+    if (!(await artifacts.has(key))) await artifacts.put(key, tarball, { integrity });
+  } catch (err) {
+    throw storageFailed("could not store the tarball; nothing was published. Try again.", err);
+  }
 
   // 3. One D1 batch (a transaction): skill row, version row, tags.
   const now = new Date().toISOString();
@@ -224,7 +228,10 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     await db.batch(statements);
   } catch (err) {
     if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
-    throw err;
+    throw storageFailed(
+      "could not record the version. Try again: a retry is safe (409 VERSION_EXISTS means it was recorded after all).",
+      err,
+    );
   }
 
   const skillRow = await db
@@ -260,6 +267,12 @@ function assertClaimedDigests(
       "INTEGRITY_MISMATCH",
     );
   }
+}
+
+/** A storage fault mid-publish: 503, retryable; the single D1 batch means no half-published version. */
+function storageFailed(what: string, err: unknown) {
+  console.error(`publish: storage failed: ${what}`, err);
+  return serviceUnavailable(`The registry ${what}`, "STORAGE_UNAVAILABLE");
 }
 
 function versionTaken(name: string, version: string, unpublished: boolean) {
