@@ -73,10 +73,14 @@ async function main() {
 
   /** @type {import("../test/helpers/registry-server").RegistryServer | undefined} */
   let server;
+  /** @type {Promise<import("../test/helpers/registry-server").RegistryServer> | undefined} */
+  let starting;
   let stopping = false;
   const stop = async (/** @type {number} */ code) => {
     if (stopping) return;
     stopping = true;
+    // Interrupted during start-up: wait for the server to exist so its process group can be stopped.
+    server ??= await starting?.catch(() => undefined);
     await server?.stop().catch(() => {});
     process.exit(code);
   };
@@ -88,7 +92,9 @@ async function main() {
 
   try {
     console.log(`soak: starting wrangler dev (${SECONDS} s, ${CONCURRENCY} clients, ≤${MAX_REQUESTS} requests)…`);
-    server = await startRegistry();
+    starting = startRegistry();
+    server = await starting;
+    if (stopping) return;
     const base = server.url;
     if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(base)) throw new Error(`refusing to soak a non-local server: ${base}`);
 
@@ -280,6 +286,7 @@ async function main() {
     clearTimeout(watchdog);
     await stop(errors === 0 && lost === 0 ? 0 : 1);
   } catch (err) {
+    if (stopping) return;
     console.error("soak: failed:", err);
     clearTimeout(watchdog);
     await stop(1);
