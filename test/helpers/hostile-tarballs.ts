@@ -154,6 +154,38 @@ export const HOSTILE_TARBALLS: HostileTarball[] = [
     }),
   ),
   {
+    name: "path: a file name of 256 bytes (via a pax header)",
+    build: (pkg) =>
+      gzip(
+        patchedTar(
+          [
+            ...valid(pkg),
+            { path: "package/PaxHeader/long", content: paxRecord("path", `package/${"n".repeat(256)}`) },
+            { path: "package/long.md", content: "x" },
+          ],
+          { 2: typeFlag("x") },
+        ),
+      ),
+    expectedStatus: 400,
+    expectedCode: "PATH_TOO_LONG",
+  },
+  {
+    name: "path: a 4,000-byte path (via a pax header)",
+    build: (pkg) =>
+      gzip(
+        patchedTar(
+          [
+            ...valid(pkg),
+            { path: "package/PaxHeader/deep", content: paxRecord("path", `package/${"d/".repeat(2000)}x.md`) },
+            { path: "package/deep.md", content: "x" },
+          ],
+          { 2: typeFlag("x") },
+        ),
+      ),
+    expectedStatus: 400,
+    expectedCode: "PATH_TOO_LONG",
+  },
+  {
     name: "path: `..` folder entry",
     build: withEntries([{ path: "package/../", type: "dir" }]),
     expectedStatus: 400,

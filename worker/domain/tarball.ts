@@ -26,6 +26,10 @@ const LINK_TYPES = new Set(["Link", "SymbolicLink"]);
 
 const invalid = (message: string, code = "INVALID_TARBALL") => badRequest(message, code);
 
+const MAX_PATH_BYTES = 1024;
+const MAX_SEGMENT_BYTES = 255;
+const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
+
 /** Rejects absolute paths, `..` segments, backslashes, control characters and anything outside `package/`. */
 export function checkEntryPath(path: string): string {
   if (/[\u0000-\u001f\\]/.test(path))
@@ -39,6 +43,13 @@ export function checkEntryPath(path: string): string {
   const segments = path.split("/");
   if (segments.includes("..")) throw invalid(`Tarball entry "${clip(path)}" contains "..".`, "UNSAFE_PATH");
   const normalized = segments.filter((s) => s !== "" && s !== ".").join("/");
+  // What file systems accept (NAME_MAX 255 bytes; Windows paths ~260): longer ones fail to install.
+  if (utf8Length(normalized) > MAX_PATH_BYTES || segments.some((segment) => utf8Length(segment) > MAX_SEGMENT_BYTES)) {
+    throw invalid(
+      `Tarball entry "${clip(path)}" is too long: at most ${MAX_PATH_BYTES} bytes, ${MAX_SEGMENT_BYTES} per name.`,
+      "PATH_TOO_LONG",
+    );
+  }
   if (normalized !== "package" && !normalized.startsWith("package/")) {
     throw invalid(
       `Tarball entry "${clip(path)}" is outside package/ (build the tarball with \`npm pack\` or \`skild publish\`).`,
