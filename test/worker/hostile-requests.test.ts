@@ -206,13 +206,13 @@ describe("hostile names", () => {
   });
 
   it.each([
-    ["uppercase", "Hacker"],
-    ["Cyrillic look-alike", "\u0430dmin"],
-    ["fullwidth", "\uff41dmin"],
-    ["zero-width joiner", "ad\u200dmin"],
+    ["upper case", "Hacker"],
+    ["a Cyrillic look-alike letter", "\u0430dmin"],
+    ["a fullwidth letter", "\uff41dmin"],
+    ["a zero-width joiner", "ad\u200dmin"],
     ["33 characters", "a".repeat(33)],
-    ["trailing space", "admin "],
-  ])("signup refuses a %s handle with 400", async (_what, handle) => {
+    ["a trailing space", "admin "],
+  ])("signup refuses a handle with %s (400)", async (_what, handle) => {
     const res = await postJson("/auth/signup", { email: "x@example.com", handle, password: "long enough" });
     const body = await expectRefused(res, 400, "INVALID_INPUT");
     expect(body.error).toMatch(/handle/);
