@@ -5,23 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BIN,
   clientEnv,
-  createAccount,
+  expectInstalledSkill,
   makeProject,
   npmrcFor,
   type RegistryServer,
-  readJson,
   run,
-  seedSkill,
-  setupRegistry,
+  setupSeededRegistry,
   tempDir,
 } from "./helpers";
 
 describe("bun", () => {
   let server: RegistryServer;
   beforeAll(async () => {
-    server = await setupRegistry();
-    const account = await createAccount(server, "acme");
-    await seedSkill(server, account, "hello-skill", [{ version: "1.0.0" }, { version: "1.1.0" }, { version: "2.0.0" }]);
+    server = await setupSeededRegistry();
   });
   afterAll(() => server?.stop());
 
@@ -31,9 +27,7 @@ describe("bun", () => {
     const env = clientEnv(tempDir("skild-bun-home-"), { BUN_INSTALL_CACHE_DIR: cache });
     const add = await run(BIN.bun, ["add", "@acme/hello-skill@^1.0.0"], { cwd: project, env });
     expect(add.code, add.output).toBe(0);
-    const installed = path.join(project, "node_modules/@acme/hello-skill");
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
-    expect(readFileSync(path.join(installed, "SKILL.md"), "utf8")).toMatch(/^---\nname: hello-skill/);
+    expectInstalledSkill(project, "1.1.0");
     const lock = readFileSync(path.join(project, "bun.lock"), "utf8");
     expect(lock).toContain('"@acme/hello-skill@1.1.0"');
     expect(lock).toMatch(/sha512-/);
@@ -42,7 +36,7 @@ describe("bun", () => {
     rmSync(cache, { recursive: true, force: true });
     const frozen = await run(BIN.bun, ["install", "--frozen-lockfile"], { cwd: project, env });
     expect(frozen.code, frozen.output).toBe(0);
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
+    expectInstalledSkill(project, "1.1.0");
   });
 
   it("fails clearly for an unknown package", async () => {

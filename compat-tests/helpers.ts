@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { expect } from "vitest";
 import { ROOT } from "../scripts/wrangler-env.mjs";
 import { type RegistryServer, startRegistry } from "../test/helpers/registry-server";
 import { skillMd, skillTarball } from "../test/helpers/tarball";
@@ -269,3 +270,18 @@ export async function seedSkill(
 }
 
 export const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;
+
+/** One registry with @acme/hello-skill at 1.0.0, 1.1.0 and 2.0.0: what the package-manager tests install from. */
+export async function setupSeededRegistry(): Promise<RegistryServer> {
+  const server = await setupRegistry();
+  const account = await createAccount(server, "acme");
+  await seedSkill(server, account, "hello-skill", [{ version: "1.0.0" }, { version: "1.1.0" }, { version: "2.0.0" }]);
+  return server;
+}
+
+/** Asserts that `project` has @acme/hello-skill at `version` in node_modules, SKILL.md included. */
+export function expectInstalledSkill(project: string, version: string): void {
+  const installed = path.join(project, "node_modules/@acme/hello-skill");
+  expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe(version);
+  expect(readFileSync(path.join(installed, "SKILL.md"), "utf8")).toMatch(/^---\nname: hello-skill/);
+}

@@ -5,24 +5,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BIN,
   clientEnv,
-  createAccount,
+  expectInstalledSkill,
   makeProject,
   npmrcFor,
   type RegistryServer,
-  readJson,
   registryUrl,
   run,
-  seedSkill,
-  setupRegistry,
+  setupSeededRegistry,
   tempDir,
 } from "./helpers";
 
 describe("yarn 1", () => {
   let server: RegistryServer;
   beforeAll(async () => {
-    server = await setupRegistry();
-    const account = await createAccount(server, "acme");
-    await seedSkill(server, account, "hello-skill", [{ version: "1.0.0" }, { version: "1.1.0" }, { version: "2.0.0" }]);
+    server = await setupSeededRegistry();
   });
   afterAll(() => server?.stop());
 
@@ -41,9 +37,7 @@ describe("yarn 1", () => {
       });
     const add = await yarn(["add", "@acme/hello-skill@^1.0.0"]);
     expect(add.code, add.output).toBe(0);
-    const installed = path.join(project, "node_modules/@acme/hello-skill");
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
-    expect(readFileSync(path.join(installed, "SKILL.md"), "utf8")).toMatch(/^---\nname: hello-skill/);
+    expectInstalledSkill(project, "1.1.0");
     const lock = readFileSync(path.join(project, "yarn.lock"), "utf8");
     expect(lock).toContain('"@acme/hello-skill@^1.0.0":');
     expect(lock).toContain(`resolved "${server.url}/@acme/hello-skill/-/hello-skill-1.1.0.tgz#`);
@@ -52,7 +46,7 @@ describe("yarn 1", () => {
     rmSync(path.join(project, "node_modules"), { recursive: true, force: true });
     const frozen = await yarn(["install", "--frozen-lockfile"]);
     expect(frozen.code, frozen.output).toBe(0);
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
+    expectInstalledSkill(project, "1.1.0");
   });
 
   it("fails clearly for an unknown package", async () => {

@@ -5,22 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BIN,
   clientEnv,
-  createAccount,
+  expectInstalledSkill,
   makeProject,
   type RegistryServer,
-  readJson,
   run,
-  seedSkill,
-  setupRegistry,
+  setupSeededRegistry,
   tempDir,
 } from "./helpers";
 
 describe("yarn 4", () => {
   let server: RegistryServer;
   beforeAll(async () => {
-    server = await setupRegistry();
-    const account = await createAccount(server, "acme");
-    await seedSkill(server, account, "hello-skill", [{ version: "1.0.0" }, { version: "1.1.0" }, { version: "2.0.0" }]);
+    server = await setupSeededRegistry();
   });
   afterAll(() => server?.stop());
 
@@ -54,9 +50,7 @@ describe("yarn 4", () => {
     const env = clientEnv(tempDir("skild-yarn4-home-"));
     const add = await run(BIN.yarn4, ["add", "@acme/hello-skill@^1.0.0"], { cwd: project, env });
     expect(add.code, add.output).toBe(0);
-    const installed = path.join(project, "node_modules/@acme/hello-skill");
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
-    expect(readFileSync(path.join(installed, "SKILL.md"), "utf8")).toMatch(/^---\nname: hello-skill/);
+    expectInstalledSkill(project, "1.1.0");
     const lock = readFileSync(path.join(project, "yarn.lock"), "utf8");
     expect(lock).toContain('"@acme/hello-skill@npm:^1.0.0":');
     expect(lock).toContain('resolution: "@acme/hello-skill@npm:1.1.0"');
@@ -65,7 +59,7 @@ describe("yarn 4", () => {
     rmSync(cache, { recursive: true, force: true });
     const again = await run(BIN.yarn4, ["install", "--immutable"], { cwd: project, env });
     expect(again.code, again.output).toBe(0);
-    expect(readJson<{ version: string }>(path.join(installed, "package.json")).version).toBe("1.1.0");
+    expectInstalledSkill(project, "1.1.0");
   });
 
   it("fails clearly for an unknown package", async () => {

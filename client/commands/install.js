@@ -5,7 +5,7 @@ import { installRegistrySkill } from "../core/install.js";
 import { LOCKFILE_NAME, lockInstall, readLockfile } from "../core/lockfile.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
-import { DEFAULT_PLATFORM, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { DEFAULT_PLATFORM, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 
 /**
  * @param {import("../core/command.js").Context} ctx
@@ -37,13 +37,7 @@ export default {
     `(e.g. ./.codex/skills) and records the install in ./${LOCKFILE_NAME}; otherwise your home folder is used.`,
   ].join("\n"),
   options: {
-    target: {
-      type: "string",
-      short: "t",
-      multiple: true,
-      arg: "<agent>",
-      description: `Agent to install for: ${PLATFORM_NAMES.join("|")} (repeatable)`,
-    },
+    target: targetOption(`Agent to install for: ${PLATFORM_NAMES.join("|")} (repeatable)`),
     all: { type: "boolean", description: "Install for every agent" },
     local: { type: "boolean", description: `Install into this project and record it in ${LOCKFILE_NAME}` },
     force: { type: "boolean", description: "Reinstall even if this version is already there" },

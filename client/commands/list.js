@@ -2,7 +2,7 @@ import { bool, expectAtMost, list } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { columns } from "../core/format.js";
 import { listInstalled } from "../core/install.js";
-import { describeTarget, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { describeTarget, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 
 /**
  * --local → the project, --global → the home folder, neither → both.
@@ -21,13 +21,7 @@ export default {
   usage: ["list [-t <agent>] [--local | --global] [--json]"],
   description: "Lists the skills skild installed, by name (@scope/skill), version and agent.",
   options: {
-    target: {
-      type: "string",
-      short: "t",
-      multiple: true,
-      arg: "<agent>",
-      description: `Only this agent: ${PLATFORM_NAMES.join("|")} (default: all)`,
-    },
+    target: targetOption(`Only this agent: ${PLATFORM_NAMES.join("|")} (default: all)`),
     local: { type: "boolean", description: "Only this project's installs" },
     global: { type: "boolean", description: "Only installs in your home folder" },
   },

@@ -4,7 +4,7 @@ import { listInstalled, removeInstalled } from "../core/install.js";
 import { unlockInstall } from "../core/lockfile.js";
 import { parseSkillName } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
-import { PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 
 /** @type {import("../core/command.js").CommandModule} */
 export default {
@@ -12,13 +12,7 @@ export default {
   description:
     "Removes the skill from every agent it is installed for (or only the -t ones), in your home folder, or with --local in this project (and from skild.lock.json).",
   options: {
-    target: {
-      type: "string",
-      short: "t",
-      multiple: true,
-      arg: "<agent>",
-      description: `Only this agent: ${PLATFORM_NAMES.join("|")} (default: every agent)`,
-    },
+    target: targetOption(`Only this agent: ${PLATFORM_NAMES.join("|")} (default: every agent)`),
     all: { type: "boolean", description: "Every agent (the default)" },
     local: { type: "boolean", description: "Remove from this project instead of your home folder" },
   },

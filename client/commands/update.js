@@ -3,7 +3,7 @@ import { CliError } from "../core/errors.js";
 import { installRegistrySkill, listInstalled } from "../core/install.js";
 import { lockInstall } from "../core/lockfile.js";
 import { parseSkillName } from "../core/names.js";
-import { describeTarget, PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+import { describeTarget, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 import { createRegistryClient } from "../core/registry.js";
 
 /** @type {import("../core/command.js").CommandModule} */
@@ -15,13 +15,7 @@ export default {
     "install it again with a new spec to move it (skild install @acme/x@latest).",
   ].join("\n"),
   options: {
-    target: {
-      type: "string",
-      short: "t",
-      multiple: true,
-      arg: "<agent>",
-      description: `Only this agent: ${PLATFORM_NAMES.join("|")} (default: every agent)`,
-    },
+    target: targetOption(`Only this agent: ${PLATFORM_NAMES.join("|")} (default: every agent)`),
     local: { type: "boolean", description: "Update this project's installs (and skild.lock.json)" },
   },
   common: ["registry", "json"],

@@ -16,6 +16,13 @@ export const PLATFORMS = {
 export const PLATFORM_NAMES = Object.keys(PLATFORMS);
 export const DEFAULT_PLATFORM = "claude";
 
+/**
+ * The `-t/--target <agent>` option of every command that picks agents.
+ * @param {string} description
+ */
+export const targetOption = (description) =>
+  /** @type {const} */ ({ type: "string", short: "t", multiple: true, arg: "<agent>", description });
+
 /** @typedef {"global" | "local"} InstallScope */
 
 /**
