@@ -72,17 +72,19 @@ async function waitUntilReady(url, child, log, timeoutMs = 60_000) {
 }
 
 /**
- * `wrangler dev` for `config` with its state in `stateDir` (created if not given, removed on stop).
+ * `wrangler dev` for `config` with its state in `stateDir`. Without one, a temp dir is created and
+ * removed on stop; a caller's `stateDir` is left in place (so a second server can reuse it).
  * @param {{ config?: string, stateDir?: string, vars?: Record<string, string>, readyPath?: string, migrate?: boolean }} [opts]
  * @returns {Promise<RegistryServer>}
  */
 export async function startWrangler(opts = {}) {
+  const ownsState = !opts.stateDir;
   const stateDir = opts.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "skild-state-"));
   const configArgs = opts.config ? ["--config", opts.config] : [];
   try {
     if (opts.migrate ?? true) wrangler(["d1", "migrations", "apply", "DB"], stateDir, opts.config);
   } catch (err) {
-    rmSync(stateDir, { recursive: true, force: true });
+    if (ownsState) rmSync(stateDir, { recursive: true, force: true });
     throw err;
   }
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -110,7 +112,7 @@ export async function startWrangler(opts = {}) {
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopGroup(child);
-    rmSync(stateDir, { recursive: true, force: true });
+    if (ownsState) rmSync(stateDir, { recursive: true, force: true });
   };
   try {
     await waitUntilReady(`${url}${opts.readyPath ?? "/-/ping"}`, child, output);
