@@ -4,7 +4,9 @@ import { limitsFromEnv } from "./domain/limits";
 import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
+import { npmRoutes } from "./routes/npm";
 import { skillRoutes } from "./routes/skills";
+import { webRoutes } from "./web/routes";
 
 /**
  * Assembles the registry. `makeDeps` is the seam where tests inject storage (a failing R2, a
@@ -20,6 +22,10 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.get("/-/ping", (c) => c.json({}));
   app.route("/auth", authRoutes);
   app.route("/skills", skillRoutes);
+  // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
+  app.route("/", npmRoutes);
+  // Web pages: only their own paths (/, /search, /package/*, /~handle, /login, /account, /static/*).
+  app.route("/", webRoutes);
   app.notFound((c) => renderError(notFound(), c));
   app.onError(renderError);
   return app;

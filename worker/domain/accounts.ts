@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { conflict, notFound, tooManyRequests, unauthorized } from "../errors";
+import { conflict, notFound, RegistryError, tooManyRequests, unauthorized } from "../errors";
 import { hashPassword, newToken, sha256Hex, verifyPassword } from "./crypto";
 import { handleSchema } from "./names";
 
@@ -14,6 +14,8 @@ export interface TokenInfo {
   id: number;
   /** First characters only: enough to recognise a token, useless to use one. */
   prefix: string;
+  /** The sha256 hex of the token: a stable public id (npm's token "key"); useless to authenticate with. */
+  key: string;
   name: string;
   readonly: boolean;
   createdAt: string;
@@ -37,8 +39,8 @@ export const loginSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-type PublisherRow = { id: number; handle: string; email: string; created_at: string };
-const toPublisher = (row: PublisherRow): Publisher => ({
+export type PublisherRow = { id: number; handle: string; email: string; created_at: string };
+export const toPublisher = (row: PublisherRow): Publisher => ({
   id: row.id,
   handle: row.handle,
   email: row.email,
@@ -107,8 +109,19 @@ let dummyHash: Promise<string> | undefined;
 export async function login(
   db: D1Database,
   input: z.infer<typeof loginSchema>,
-  opts: { clientAddress?: string; tokenName?: string } = {},
+  opts: { clientAddress?: string; tokenName?: string; readonly?: boolean } = {},
 ): Promise<{ token: string; publisher: Publisher }> {
+  const publisher = await verifyLogin(db, input, opts);
+  const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login", readonly: opts.readonly });
+  return { token, publisher };
+}
+
+/** The credential check of `login` (throttling included) without issuing a token: web sessions use it. */
+export async function verifyLogin(
+  db: D1Database,
+  input: z.infer<typeof loginSchema>,
+  opts: { clientAddress?: string } = {},
+): Promise<Publisher> {
   const nowSeconds = Math.floor(Date.now() / 1000);
   const keys = [`account:${input.handleOrEmail}`];
   if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
@@ -125,9 +138,38 @@ export async function login(
     throw unauthorized("Wrong handle/email or password.", "BAD_CREDENTIALS");
   }
   await db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]).run();
-  const publisher = toPublisher(row);
-  const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
-  return { token, publisher };
+  return toPublisher(row);
+}
+
+/**
+ * npm's `adduser`/`login` in one call (the registry cannot tell them apart): with an email and a
+ * free handle it creates the account, otherwise it logs in. Either way it returns a new token.
+ */
+export async function loginOrSignup(
+  db: D1Database,
+  input: { handle: string; password: string; email?: string },
+  opts: { clientAddress?: string; tokenName?: string } = {},
+): Promise<{ token: string; publisher: Publisher; created: boolean }> {
+  const credentials = loginSchema.parse({ handleOrEmail: input.handle, password: input.password });
+  if (input.email !== undefined) {
+    const exists = await db
+      .prepare("SELECT 1 FROM publishers WHERE handle = ?")
+      .bind(credentials.handleOrEmail)
+      .first();
+    if (!exists) {
+      const fields = signupSchema.parse({ handle: input.handle, email: input.email, password: input.password });
+      try {
+        const publisher = await signup(db, fields);
+        const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
+        return { token, publisher, created: true };
+      } catch (err) {
+        // Lost a race for the handle, or the email belongs to another account: fall through to a login
+        // only in the first case (a login by handle answers the second with 401).
+        if (!(err instanceof RegistryError && err.code === "ACCOUNT_EXISTS")) throw err;
+      }
+    }
+  }
+  return { ...(await login(db, credentials, opts)), created: false };
 }
 
 export async function createToken(
@@ -188,12 +230,13 @@ export async function revokeToken(db: D1Database, tokenId: number): Promise<void
 export async function revokePublisherToken(
   db: D1Database,
   publisherId: number,
-  ref: { id?: number; token?: string },
+  ref: { id?: number; token?: string; key?: string },
 ): Promise<void> {
-  const result = ref.token
+  const hash = ref.token ? await sha256Hex(ref.token) : ref.key;
+  const result = hash
     ? await db
         .prepare("UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND publisher_id = ? AND revoked_at IS NULL")
-        .bind(now(), await sha256Hex(ref.token), publisherId)
+        .bind(now(), hash, publisherId)
         .run()
     : await db
         .prepare("UPDATE tokens SET revoked_at = ? WHERE id = ? AND publisher_id = ? AND revoked_at IS NULL")
@@ -205,12 +248,13 @@ export async function revokePublisherToken(
 export async function listTokens(db: D1Database, publisherId: number): Promise<TokenInfo[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, token_prefix, name, readonly, created_at, last_used_at FROM tokens
+      `SELECT id, token_hash, token_prefix, name, readonly, created_at, last_used_at FROM tokens
        WHERE publisher_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC`,
     )
     .bind(publisherId)
     .all<{
       id: number;
+      token_hash: string;
       token_prefix: string;
       name: string;
       readonly: number;
@@ -220,9 +264,19 @@ export async function listTokens(db: D1Database, publisherId: number): Promise<T
   return results.map((r) => ({
     id: r.id,
     prefix: r.token_prefix,
+    key: r.token_hash,
     name: r.name,
     readonly: r.readonly === 1,
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
   }));
+}
+
+/** A publisher by handle (public pages), or null. */
+export async function findPublisherByHandle(db: D1Database, handle: string): Promise<Publisher | null> {
+  const row = await db
+    .prepare("SELECT id, handle, email, created_at FROM publishers WHERE handle = ?")
+    .bind(handle)
+    .first<PublisherRow>();
+  return row ? toPublisher(row) : null;
 }

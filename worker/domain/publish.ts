@@ -19,7 +19,11 @@ export interface PublishInput {
   tarball: Uint8Array;
   /** A dist-tag named by the publisher (`?tag=`, npm `--tag`). Without one, `latest` moves only to the highest release. */
   tag?: string;
-  /** npm publish: the version manifest the client sent. Its name and version must equal the tarball's. */
+  /**
+   * npm publish: the version manifest the client sent. Only checked (name, version, dist digests):
+   * what is stored and served is the tarball's own package.json, so the metadata installers read
+   * can never differ from what they install ("manifest confusion").
+   */
   manifest?: Record<string, unknown>;
 }
 
@@ -109,6 +113,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const description =
     typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
   const { integrity, shasum, sha256 } = await digests(tarball);
+  assertClaimedDigests(input.manifest, { integrity, shasum });
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await db
@@ -128,7 +133,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const now = new Date().toISOString();
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
   const prerelease = semver.prerelease(version) !== null;
-  const manifest = { ...storedManifest(input.manifest ?? pkg), name, version };
+  const manifest = { ...storedManifest(pkg), name, version };
   const statements = [
     db
       .prepare(
@@ -219,6 +224,24 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     unpackedSize: contents.unpackedSize,
     distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
   };
+}
+
+/** npm publish sends `dist.integrity`/`dist.shasum` of what it packed; bytes that differ were damaged on the way. */
+function assertClaimedDigests(
+  manifest: Record<string, unknown> | undefined,
+  actual: { integrity: string; shasum: string },
+) {
+  const dist = manifest?.dist as { integrity?: unknown; shasum?: unknown } | undefined;
+  if (!dist || typeof dist !== "object") return;
+  const claimed = typeof dist.integrity === "string" ? ssri.parse(dist.integrity) : null;
+  const integrityBad = claimed?.sha512 && !claimed.match(actual.integrity);
+  const shasumBad = typeof dist.shasum === "string" && dist.shasum.toLowerCase() !== actual.shasum;
+  if (integrityBad || shasumBad) {
+    throw badRequest(
+      `The tarball received does not match the manifest's dist.${integrityBad ? "integrity" : "shasum"}; it was damaged on the way. Publish again.`,
+      "INTEGRITY_MISMATCH",
+    );
+  }
 }
 
 function versionTaken(name: string, version: string, unpublished: boolean) {

@@ -111,16 +111,36 @@ const toSummary = (r: SummaryRow): SkillSummary => ({
   updatedAt: r.updated_at,
 });
 
+/** The most recently published-to skills, newest first (index skills_by_updated). */
+export async function recentSkills(db: D1Database, limit: number): Promise<SkillSummary[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT s.scope, s.name, s.description, s.updated_at,
+              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
+       FROM skills s
+       WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
+       ORDER BY s.updated_at DESC LIMIT ?`,
+    )
+    .bind(limit)
+    .all<SummaryRow>();
+  return results.map(toSummary);
+}
+
 /**
- * Skills ordered by name, optionally filtered by a substring of name/scope/description.
- * Keyset pagination: the cursor is the last `@scope/name` of the previous page.
+ * Skills ordered by name, optionally filtered by a substring of name/scope/description and/or one scope.
+ * Keyset pagination: the cursor is the last `@scope/name` of the previous page. npm's search
+ * pages by `offset` instead and wants the `total` count of matches.
  */
 export async function searchSkills(
   db: D1Database,
-  opts: { q?: string; limit: number; after?: SkillName },
-): Promise<{ skills: SkillSummary[]; more: boolean }> {
+  opts: { q?: string; limit: number; after?: SkillName; scope?: string; offset?: number; withTotal?: boolean },
+): Promise<{ skills: SkillSummary[]; more: boolean; total?: number }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
   const binds: unknown[] = [];
+  if (opts.scope) {
+    where.push("s.scope = ?");
+    binds.push(opts.scope);
+  }
   if (opts.q) {
     const pattern = `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     where.push("(s.name LIKE ? ESCAPE '\\' OR s.scope LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')");
@@ -130,14 +150,24 @@ export async function searchSkills(
     where.push("(s.scope, s.name) > (?, ?)");
     binds.push(opts.after.scope, opts.after.name);
   }
-  const { results } = await db
+  const page = db
     .prepare(
       `SELECT s.scope, s.name, s.description, s.updated_at,
               (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
        FROM skills s WHERE ${where.join(" AND ")}
-       ORDER BY s.scope, s.name LIMIT ?`,
+       ORDER BY s.scope, s.name LIMIT ? OFFSET ?`,
     )
-    .bind(...binds, opts.limit + 1)
-    .all<SummaryRow>();
-  return { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
+    .bind(...binds, opts.limit + 1, opts.offset ?? 0);
+  if (!opts.withTotal) {
+    const { results } = await page.all<SummaryRow>();
+    return { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
+  }
+  const count = db.prepare(`SELECT COUNT(*) AS total FROM skills s WHERE ${where.join(" AND ")}`).bind(...binds);
+  const [rows, counted] = await db.batch([page, count]);
+  const results = rows.results as SummaryRow[];
+  return {
+    skills: results.slice(0, opts.limit).map(toSummary),
+    more: results.length > opts.limit,
+    total: (counted.results[0] as { total: number }).total,
+  };
 }

@@ -99,6 +99,7 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
     strict: false,
     onwarn: (code, message) => fail(invalid(`The tarball is not a valid tar archive (${code}: ${message}).`)),
     onReadEntry: (entry) => {
+      let reading = false;
       try {
         if (failure) return;
         entries += 1;
@@ -139,9 +140,13 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
           const chunks: Uint8Array[] = [];
           wanted.set(path, chunks);
           entry.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+          reading = true;
         }
       } catch (err) {
         fail(err);
+      } finally {
+        // Every other entry must still be drained: an unread entry stalls the parser for good.
+        if (!reading) entry.resume();
       }
     },
   });

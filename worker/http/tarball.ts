@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { matchesIfNoneMatch } from "./etag";
 
 /** Tarballs are immutable: cache forever, validate by integrity, stream from R2 without buffering. */
 export async function serveTarball(c: Context<AppEnv>, ref: { key: string; integrity: string }): Promise<Response> {
@@ -9,8 +10,7 @@ export async function serveTarball(c: Context<AppEnv>, ref: { key: string; integ
     ETag: etag,
     "Cache-Control": "public, max-age=31536000, immutable",
   };
-  const ifNoneMatch = c.req.header("If-None-Match");
-  if (ifNoneMatch?.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) {
+  if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) {
     return new Response(null, { status: 304, headers });
   }
   const object = await c.get("deps").artifacts.get(ref.key);

@@ -1,0 +1,54 @@
+import { bool, list } from "../core/command.js";
+import { CliError, UsageError } from "../core/errors.js";
+import { listInstalled, removeInstalled } from "../core/install.js";
+import { unlockInstall } from "../core/lockfile.js";
+import { parseSkillName } from "../core/names.js";
+import { displayPath } from "../core/paths.js";
+import { PLATFORM_NAMES, selectPlatforms } from "../core/platforms.js";
+
+/** @type {import("../core/command.js").CommandModule} */
+export default {
+  usage: ["uninstall <@scope/skill>... [-t <agent>] [--all] [--local]"],
+  description:
+    "Removes the skill from every agent it is installed for (or only the -t ones), in your home folder, or with --local in this project (and from skild.lock.json).",
+  options: {
+    target: {
+      type: "string",
+      short: "t",
+      multiple: true,
+      arg: "<agent>",
+      description: `Only this agent: ${PLATFORM_NAMES.join("|")} (default: every agent)`,
+    },
+    all: { type: "boolean", description: "Every agent (the default)" },
+    local: { type: "boolean", description: "Remove from this project instead of your home folder" },
+  },
+  common: ["json"],
+  examples: ["uninstall @acme/hello-skill", "uninstall @acme/hello-skill -t codex --local"],
+  async run(ctx) {
+    if (ctx.positionals.length === 0) throw new UsageError("Name the skill to remove: skild uninstall @scope/skill.");
+    const skills = ctx.positionals.map(parseSkillName);
+    const scope = bool(ctx, "local") ? "local" : "global";
+    const platforms = selectPlatforms({ target: list(ctx, "target"), all: bool(ctx, "all") }, PLATFORM_NAMES);
+    const installed = await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd });
+    /** @type {{name: string, version: string, platform: string, scope: string, dir: string}[]} */
+    const removed = [];
+    for (const skill of skills) {
+      const matches = installed.filter((i) => i.record.name === skill.canonical);
+      if (matches.length === 0) {
+        throw new CliError(
+          `${skill.canonical} is not installed ${scope === "local" ? "in this project" : "in your home folder"}${list(ctx, "target").length ? ` for ${platforms.join(", ")}` : ""}. See \`skild list\`.`,
+          { code: "NOT_INSTALLED" },
+        );
+      }
+      for (const { record, dir } of matches) {
+        await removeInstalled(dir);
+        if (scope === "local") await unlockInstall(ctx.cwd, record.name, record.platform);
+        removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
+        ctx.out.line(
+          `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,
+        );
+      }
+    }
+    ctx.out.data({ removed });
+  },
+};

@@ -1,0 +1,113 @@
+// skild.lock.json: what a project's --local installs resolved to, so `skild install` with no
+// arguments puts the same bytes (same integrity) into the same places on another machine.
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { CliError } from "./errors.js";
+
+export const LOCKFILE_NAME = "skild.lock.json";
+
+/**
+ * @typedef {object} LockedSkill
+ * @property {string} version   the exact version installed
+ * @property {string} integrity sha512 SRI of the tarball
+ * @property {string} resolved  the tarball URL it came from
+ * @property {string} requested the spec asked for: "latest", "beta", "^1.0.0", "1.2.3"
+ * @property {string} registry
+ * @property {string[]} platforms the agents it is installed for in this project
+ */
+
+/**
+ * @typedef {object} Lockfile
+ * @property {number} lockfileVersion
+ * @property {Record<string, LockedSkill>} skills keyed by `@scope/name`
+ */
+
+/** @param {string} projectDir */
+export const lockfilePath = (projectDir) => path.join(projectDir, LOCKFILE_NAME);
+
+/**
+ * @param {string} projectDir
+ * @returns {Promise<Lockfile | null>} null when the project has none
+ */
+export async function readLockfile(projectDir) {
+  const file = lockfilePath(projectDir);
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code === "ENOENT") return null;
+    throw err;
+  }
+  /** @type {unknown} */
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file} is not valid JSON (${String(err)}).`, { code: "BAD_LOCKFILE" });
+  }
+  const lock = /** @type {Lockfile} */ (data);
+  if (!lock || typeof lock !== "object" || typeof lock.skills !== "object" || lock.skills === null) {
+    throw new CliError(`${file} is not a skild lockfile (no "skills" object).`, { code: "BAD_LOCKFILE" });
+  }
+  for (const [name, entry] of Object.entries(lock.skills)) {
+    const fields = /** @type {const} */ (["version", "integrity", "resolved"]);
+    const missing = fields.filter((f) => typeof entry?.[f] !== "string" || !entry[f]);
+    if (missing.length || !Array.isArray(entry.platforms)) {
+      throw new CliError(`${file}: the entry for ${name} lacks ${missing.join(", ") || "platforms"}.`, {
+        code: "BAD_LOCKFILE",
+      });
+    }
+  }
+  return lock;
+}
+
+/**
+ * Sorted keys and a trailing newline, so the file diffs cleanly; written atomically.
+ * @param {string} projectDir
+ * @param {Lockfile} lock
+ */
+export async function writeLockfile(projectDir, lock) {
+  const file = lockfilePath(projectDir);
+  const sorted = Object.fromEntries(
+    Object.keys(lock.skills)
+      .sort()
+      .map((k) => [k, { ...lock.skills[k], platforms: [...new Set(lock.skills[k].platforms)].sort() }]),
+  );
+  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(tmp, `${JSON.stringify({ lockfileVersion: 1, skills: sorted }, null, 2)}\n`);
+    await rename(tmp, file);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Records that `name` is installed at `entry` for `platform` in this project.
+ * @param {string} projectDir
+ * @param {string} name
+ * @param {Omit<LockedSkill, "platforms">} entry
+ * @param {string} platform
+ */
+export async function lockInstall(projectDir, name, entry, platform) {
+  const lock = (await readLockfile(projectDir)) ?? { lockfileVersion: 1, skills: {} };
+  const previous = lock.skills[name];
+  lock.skills[name] = { ...entry, platforms: [...(previous?.platforms ?? []), platform] };
+  await writeLockfile(projectDir, lock);
+}
+
+/**
+ * Forgets `name` for `platform`; the entry goes when no platform is left.
+ * @param {string} projectDir
+ * @param {string} name
+ * @param {string} platform
+ */
+export async function unlockInstall(projectDir, name, platform) {
+  const lock = await readLockfile(projectDir);
+  const entry = lock?.skills[name];
+  if (!lock || !entry) return;
+  entry.platforms = entry.platforms.filter((p) => p !== platform);
+  if (entry.platforms.length === 0) delete lock.skills[name];
+  await writeLockfile(projectDir, lock);
+}

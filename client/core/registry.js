@@ -1,0 +1,233 @@
+// The registry's /auth and /skills API over fetch. Every failure becomes a CliError carrying the
+// server's own `error` message, so the user sees one line that says what to do.
+import { CliError } from "./errors.js";
+import { formatBytes } from "./format.js";
+
+const REQUEST_TIMEOUT_MS = 60_000;
+/** A download with no announced size still stops here. */
+const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * @typedef {{handle: string, email: string, createdAt: string}} Publisher
+ * @typedef {{name: string, description: string, latest: string | null, updatedAt: string}} SkillSummary
+ * @typedef {{version: string, integrity: string, size: number, publishedAt: string, deprecated?: string}} VersionSummary
+ * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string}} SkillDetails
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string}} VersionDetails
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>}} PublishResult
+ * @typedef {{received: number, total: number | undefined}} DownloadProgress
+ */
+
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
+function networkReason(err) {
+  const cause = /** @type {{cause?: {code?: string, message?: string}}} */ (err).cause;
+  if (cause?.code) return cause.code;
+  if (err instanceof Error && err.name === "TimeoutError") return "timed out";
+  return cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Reads `{error, code}` from a failed response; falls back to the status line.
+ * @param {Response} res
+ * @param {string} what e.g. "GET /skills/acme/x"
+ */
+async function responseError(res, what) {
+  const text = await res.text().catch(() => "");
+  let message = "";
+  let code = `HTTP_${res.status}`;
+  try {
+    const body = JSON.parse(text);
+    if (body && typeof body.error === "string") message = body.error;
+    if (body && typeof body.code === "string") code = body.code;
+  } catch {}
+  if (!message) message = `${what} failed: ${res.status} ${res.statusText}`.trim();
+  return new CliError(message.split("\n")[0], { code, status: res.status });
+}
+
+/**
+ * @param {{url: string, token?: string}} opts
+ */
+export function createRegistryClient({ url, token }) {
+  const base = url;
+
+  /**
+   * @param {string} method
+   * @param {string} pathname
+   * @param {{body?: BodyInit, json?: unknown, auth?: boolean, contentType?: string}} [opts]
+   * @returns {Promise<Response>}
+   */
+  async function send(method, pathname, opts = {}) {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: "application/json", "User-Agent": "skild-cli" };
+    if (opts.auth) {
+      if (!token) {
+        throw new CliError(`Not logged in to ${base}. Run \`skild login --registry ${base}\` first.`, {
+          code: "NOT_LOGGED_IN",
+        });
+      }
+      headers.Authorization = `Bearer ${token}`;
+    }
+    let body = opts.body;
+    if (opts.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(opts.json);
+    } else if (opts.contentType) headers["Content-Type"] = opts.contentType;
+    try {
+      return await fetch(`${base}${pathname}`, {
+        method,
+        headers,
+        body,
+        redirect: "follow",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new CliError(
+        `Cannot reach the registry at ${base} (${networkReason(err)}). Is it running? Check --registry or SKILD_REGISTRY_URL.`,
+        { code: "UNREACHABLE" },
+      );
+    }
+  }
+
+  /**
+   * @template T
+   * @param {string} method
+   * @param {string} pathname
+   * @param {{body?: BodyInit, json?: unknown, auth?: boolean, contentType?: string}} [opts]
+   * @returns {Promise<T>}
+   */
+  async function requestJson(method, pathname, opts) {
+    const res = await send(method, pathname, opts);
+    if (!res.ok) {
+      const err = await responseError(res, `${method} ${pathname}`);
+      // A token the server no longer accepts: say how to get a new one.
+      if (res.status === 401 && opts?.auth) err.message += ` (run \`skild login --registry ${base}\`)`;
+      throw err;
+    }
+    try {
+      return /** @type {T} */ (await res.json());
+    } catch {
+      throw new CliError(`The registry at ${base} answered ${method} ${pathname} with something that is not JSON.`, {
+        code: "BAD_RESPONSE",
+      });
+    }
+  }
+
+  /** @param {{scope: string, name: string}} skill */
+  const skillPath = (skill) => `/skills/${skill.scope}/${skill.name}`;
+
+  return {
+    url: base,
+    hasToken: Boolean(token),
+
+    /** @param {{email: string, handle: string, password: string}} input @returns {Promise<{publisher: Publisher}>} */
+    signup: (input) => requestJson("POST", "/auth/signup", { json: input }),
+
+    /** @param {{handleOrEmail: string, password: string}} input @returns {Promise<{token: string, publisher: Publisher}>} */
+    login: (input) => requestJson("POST", "/auth/login", { json: input }),
+
+    /** @returns {Promise<{publisher: Publisher}>} */
+    me: () => requestJson("GET", "/auth/me", { auth: true }),
+
+    /** @returns {Promise<{ok: boolean}>} */
+    logout: () => requestJson("POST", "/auth/logout", { auth: true }),
+
+    /**
+     * @param {{q?: string, limit?: number, cursor?: string}} query
+     * @returns {Promise<{skills: SkillSummary[], nextCursor: string | null}>}
+     */
+    search(query) {
+      const params = new URLSearchParams();
+      if (query.q) params.set("q", query.q);
+      if (query.limit) params.set("limit", String(query.limit));
+      if (query.cursor) params.set("cursor", query.cursor);
+      const qs = params.toString();
+      return requestJson("GET", `/skills${qs ? `?${qs}` : ""}`);
+    },
+
+    /** @param {{scope: string, name: string}} skill @returns {Promise<SkillDetails>} */
+    getSkill: (skill) => requestJson("GET", skillPath(skill)),
+
+    /**
+     * A version, dist-tag or semver range → the exact version the registry picks.
+     * @param {{scope: string, name: string}} skill
+     * @param {string} spec
+     * @returns {Promise<VersionDetails>}
+     */
+    getVersion: (skill, spec) => requestJson("GET", `${skillPath(skill)}/versions/${encodeURIComponent(spec)}`),
+
+    /**
+     * @param {{scope: string, name: string}} skill
+     * @param {Uint8Array} tarball
+     * @param {string | undefined} tag
+     * @returns {Promise<PublishResult>}
+     */
+    publish(skill, tarball, tag) {
+      const qs = tag ? `?tag=${encodeURIComponent(tag)}` : "";
+      return requestJson("POST", `${skillPath(skill)}/publish${qs}`, {
+        auth: true,
+        body: /** @type {BodyInit} */ (/** @type {unknown} */ (tarball)),
+        contentType: "application/gzip",
+      });
+    },
+
+    /**
+     * Downloads a tarball into memory, reporting progress. Never sends the token to another origin.
+     * @param {string} tarballUrl
+     * @param {{expectedSize?: number, onProgress?: (p: DownloadProgress) => void}} [opts]
+     * @returns {Promise<Uint8Array>}
+     */
+    async download(tarballUrl, opts = {}) {
+      let target;
+      try {
+        target = new URL(tarballUrl, `${base}/`);
+      } catch {
+        throw new CliError(`The registry gave an invalid tarball URL: ${tarballUrl}`, { code: "BAD_RESPONSE" });
+      }
+      if (target.protocol !== "http:" && target.protocol !== "https:") {
+        throw new CliError(`Refusing to download from ${target.href}: only http(s) URLs are allowed.`, {
+          code: "BAD_RESPONSE",
+        });
+      }
+      /** @type {Record<string, string>} */
+      const headers = { "User-Agent": "skild-cli" };
+      if (token && target.origin === new URL(base).origin) headers.Authorization = `Bearer ${token}`;
+      let res;
+      try {
+        res = await fetch(target, { headers, signal: AbortSignal.timeout(10 * REQUEST_TIMEOUT_MS) });
+      } catch (err) {
+        throw new CliError(`Cannot download ${target.href} (${networkReason(err)}).`, { code: "UNREACHABLE" });
+      }
+      if (!res.ok) throw await responseError(res, `GET ${target.pathname}`);
+      const announced = Number(res.headers.get("Content-Length")) || undefined;
+      const total = opts.expectedSize ?? announced;
+      const limit = opts.expectedSize ?? MAX_DOWNLOAD_BYTES;
+      /** @type {Uint8Array[]} */
+      const chunks = [];
+      let received = 0;
+      if (res.body) {
+        for await (const chunk of res.body) {
+          received += chunk.byteLength;
+          if (received > limit) {
+            throw new CliError(
+              `The download of ${target.href} is larger than the ${formatBytes(limit)} the registry announced; refusing it.`,
+              { code: "TOO_LARGE" },
+            );
+          }
+          chunks.push(chunk);
+          opts.onProgress?.({ received, total });
+        }
+      }
+      const bytes = new Uint8Array(received);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return bytes;
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createRegistryClient>} RegistryClient */

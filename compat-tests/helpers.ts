@@ -1,0 +1,271 @@
+// Shared by the compat tests: a registry per test file, temp dirs, stock clients run as real
+// processes with their own HOME, config and cache (nothing from the developer's or CI's setup leaks in).
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT } from "../scripts/wrangler-env.mjs";
+import { type RegistryServer, startRegistry } from "../test/helpers/registry-server";
+import { skillMd, skillTarball } from "../test/helpers/tarball";
+
+export type { RegistryServer };
+export { ROOT };
+
+export const BIN = {
+  npm: path.join(ROOT, "node_modules", ".bin", "npm"),
+  pnpm: path.join(ROOT, "node_modules", ".bin", "pnpm"),
+  bun: path.join(ROOT, "node_modules", ".bin", "bun"),
+  /** yarn 4 (@yarnpkg/cli-dist). */
+  yarn4: path.join(ROOT, "node_modules", ".bin", "yarn"),
+  /** yarn 1, run through node (its .bin name is taken by yarn 4). */
+  yarn1: path.join(ROOT, "node_modules", "yarn", "bin", "yarn.js"),
+};
+
+const tempDirs: string[] = [];
+
+/** A fresh temp dir, removed by `removeTempDirs()`. */
+export function tempDir(prefix = "skild-compat-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One registry for a test file, plus cleanup of every temp dir the file made.
+ * Usage: `const ctx = await setupRegistry()` in beforeAll, `await ctx.stop()` in afterAll.
+ */
+export async function setupRegistry(): Promise<RegistryServer> {
+  const server = await startRegistry();
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      removeTempDirs();
+    },
+  };
+}
+
+/**
+ * The environment a client runs in: the parent's PATH and locale, but none of its npm/yarn/pnpm/bun
+ * settings (`npm test` itself exports dozens of npm_config_* variables) and not CI=true (yarn 4 and
+ * pnpm change behaviour on CI). HOME and the XDG dirs point into `home`.
+ */
+export function clientEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|yarn_|pnpm_|bun_|corepack_|berry_)/i.test(key) || key === "CI" || key === "INIT_CWD") continue;
+    env[key] = value;
+  }
+  for (const dir of ["config", "cache", "data", "state"]) mkdirSync(path.join(home, `.${dir}`), { recursive: true });
+  return {
+    ...env,
+    HOME: home,
+    USERPROFILE: home,
+    XDG_CONFIG_HOME: path.join(home, ".config"),
+    XDG_CACHE_HOME: path.join(home, ".cache"),
+    XDG_DATA_HOME: path.join(home, ".data"),
+    XDG_STATE_HOME: path.join(home, ".state"),
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+    ...extra,
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout + stderr, for assertions on messages that tools print on either. */
+  output: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Answer prompts as they appear: each regexp is awaited on the output, then its answer is typed. */
+  prompts?: [RegExp, string][];
+  timeoutMs?: number;
+}
+
+/** Runs a client to completion (never throws on a non-zero exit: tests assert on `code`). */
+export function run(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let pending = "";
+    const prompts = [...(opts.prompts ?? [])];
+    // Prompting libraries read one line per prompt; typing all answers up front loses the later ones.
+    const answer = () => {
+      while (prompts.length > 0 && prompts[0][0].test(pending)) {
+        const [, reply] = prompts.shift()!;
+        pending = "";
+        child.stdin.write(`${reply}\n`);
+      }
+      if (prompts.length === 0) child.stdin.end();
+    };
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      pending += d;
+      answer();
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      pending += d;
+      answer();
+    });
+    answer();
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${path.basename(command)} ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 90_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+/** Registry URL with the trailing slash npm config keys use. */
+export const registryUrl = (server: RegistryServer) => `${server.url}/`;
+/** `//127.0.0.1:1234/` — the prefix of per-registry auth keys in .npmrc. */
+export const authKeyPrefix = (server: RegistryServer) => `${server.url.replace(/^https?:/, "")}/`;
+
+/** The `.npmrc` lines that point a scope at the registry (and authenticate, with a token). */
+export function npmrcFor(server: RegistryServer, opts: { scope?: string; token?: string } = {}): string {
+  const lines = [`@${opts.scope ?? "acme"}:registry=${registryUrl(server)}`];
+  if (opts.token) lines.push(`${authKeyPrefix(server)}:_authToken=${opts.token}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export interface NpmClient {
+  home: string;
+  userconfig: string;
+  cache: string;
+  env: NodeJS.ProcessEnv;
+  run(args: string[], opts?: { cwd?: string; prompts?: [RegExp, string][] }): Promise<RunResult>;
+  /** The token npm saved for the registry, if logged in. */
+  token(): string | undefined;
+}
+
+/** Stock npm 11 with its own userconfig, cache and HOME, pointed at the registry for everything. */
+export function npmClient(server: RegistryServer, opts: { token?: string } = {}): NpmClient {
+  const home = tempDir("skild-npm-home-");
+  const userconfig = path.join(home, ".npmrc");
+  const cache = path.join(home, "npm-cache");
+  writeFileSync(
+    userconfig,
+    [
+      `registry=${registryUrl(server)}`,
+      npmrcFor(server, { token: opts.token }).trim(),
+      `cache=${cache}`,
+      "update-notifier=false",
+      "fund=false",
+      "loglevel=warn",
+      "",
+    ].join("\n"),
+  );
+  const env = clientEnv(home);
+  return {
+    home,
+    userconfig,
+    cache,
+    env,
+    run: (args, runOpts = {}) =>
+      run(BIN.npm, [...args, "--userconfig", userconfig], { cwd: runOpts.cwd ?? home, env, prompts: runOpts.prompts }),
+    token: () => {
+      const match = new RegExp(`^${escapeRegExp(authKeyPrefix(server))}:_authToken=(.+)$`, "m").exec(
+        readFileSync(userconfig, "utf8"),
+      );
+      return match?.[1];
+    },
+  };
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A project folder with a package.json (and whatever files are given), like `npm init -y` makes. */
+export function makeProject(files: Record<string, string> = {}, name = "compat-project"): string {
+  const dir = tempDir("skild-project-");
+  writeFileSync(
+    path.join(dir, "package.json"),
+    `${JSON.stringify({ name, version: "1.0.0", private: true }, null, 2)}\n`,
+  );
+  for (const [file, content] of Object.entries(files)) writeFileSync(path.join(dir, file), content);
+  return dir;
+}
+
+/** A skill package folder: package.json + SKILL.md, ready for `npm publish` / `npm pack`. */
+export function makeSkillPackage(
+  name: string,
+  version: string,
+  opts: { description?: string; files?: Record<string, string> } = {},
+): string {
+  const dir = tempDir("skild-skill-");
+  writeSkillVersion(dir, name, version, opts.description);
+  for (const [file, content] of Object.entries(opts.files ?? {})) writeFileSync(path.join(dir, file), content);
+  return dir;
+}
+
+/** Rewrites the package.json of a skill folder for another version. */
+export function writeSkillVersion(
+  dir: string,
+  name: string,
+  version: string,
+  description = "A compat-test skill",
+): void {
+  const pkg = { name, version, description, license: "MIT" };
+  writeFileSync(path.join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(path.join(dir, "SKILL.md"), skillMd(name.split("/")[1], `${description}. Use it in compat tests.`));
+}
+
+export interface ApiAccount {
+  handle: string;
+  password: string;
+  token: string;
+}
+
+/** Signs up and logs in through the skild API (fast setup for tests about other things). */
+export async function createAccount(server: RegistryServer, handle = "acme"): Promise<ApiAccount> {
+  const password = "correct horse battery";
+  const post = (p: string, body: unknown) =>
+    fetch(`${server.url}${p}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const signup = await post("/auth/signup", { email: `${handle}@example.com`, handle, password });
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+  const login = await post("/auth/login", { handleOrEmail: handle, password });
+  const { token } = (await login.json()) as { token: string };
+  return { handle, password, token };
+}
+
+/** Publishes versions through the skild API (same pipeline as npm publish), for install tests. */
+export async function seedSkill(
+  server: RegistryServer,
+  account: ApiAccount,
+  skill: string,
+  versions: { version: string; tag?: string }[],
+): Promise<void> {
+  for (const { version, tag } of versions) {
+    const body = await skillTarball({ name: `@${account.handle}/${skill}`, version });
+    const query = tag ? `?tag=${tag}` : "";
+    const res = await fetch(`${server.url}/skills/${account.handle}/${skill}/publish${query}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${account.token}`, "Content-Type": "application/gzip" },
+      body: body as Uint8Array<ArrayBuffer>,
+    });
+    if (res.status !== 201) throw new Error(`seed ${skill}@${version} failed: ${res.status} ${await res.text()}`);
+  }
+}
+
+export const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;

@@ -1,0 +1,165 @@
+// The npm packument (package document): what `npm view`/`npm install` read for a skill.
+// Loading is two small D1 steps (the skill row, then one batch with every live version and the
+// tags); building is a pure function of those rows and the request origin, so a 1,000-version
+// skill costs one pass over its rows and the built JSON can be cached by (skill id, revision, form, origin).
+import type { SkillRow, VersionRow } from "./skills";
+import { compareVersions } from "./versions";
+
+export type PackumentForm = "full" | "abbreviated";
+
+/** A live version with its stored manifest; `readme` is only loaded for the version `latest` names. */
+export interface PackumentVersionRow extends VersionRow {
+  manifest_json: string;
+  readme: string | null;
+}
+
+export interface PackumentSource {
+  skill: SkillRow;
+  versions: PackumentVersionRow[];
+  tags: Record<string, string>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Every live version (manifest included) and the dist-tags, in one D1 round trip. */
+export async function loadPackumentSource(db: D1Database, skill: SkillRow): Promise<PackumentSource> {
+  const [versions, tags] = await db.batch([
+    db
+      .prepare(
+        `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
+                unpublished_at, manifest_json,
+                CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ?1 AND tag = 'latest')
+                     THEN readme END AS readme
+         FROM versions WHERE skill_id = ?1 AND unpublished_at IS NULL`,
+      )
+      .bind(skill.id),
+    db.prepare("SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag").bind(skill.id),
+  ]);
+  return {
+    skill,
+    versions: (versions.results as unknown as PackumentVersionRow[]).sort((a, b) =>
+      compareVersions(a.version, b.version),
+    ),
+    tags: Object.fromEntries((tags.results as { tag: string; version: string }[]).map((r) => [r.tag, r.version])),
+  };
+}
+
+/** CouchDB-style revision npm echoes back in `PUT /<name>/-rev/<rev>`: the skill's revision counter first. */
+export const packumentRev = (skill: Pick<SkillRow, "id" | "revision">) =>
+  `${skill.revision}-${skill.id.toString(16).padStart(8, "0")}`;
+
+/** The revision number a `_rev` names, or null when it is not one of ours. */
+export function parseRev(rev: string): number | null {
+  const match = /^(\d{1,15})-[0-9a-f]+$/.exec(rev);
+  return match ? Number(match[1]) : null;
+}
+
+/** Bump when the document's shape changes, so clients holding an older build revalidate to a new body. */
+const PACKUMENT_FORMAT = 1;
+
+/** Changes whenever anything in the document can change: a new revision, the other form, a new format. */
+export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm) =>
+  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}"`;
+
+export const tarballFileName = (skillName: string, version: string) => `${skillName}-${version}.tgz`;
+
+/** `<origin>/@acme/hello-skill/-/hello-skill-1.0.0.tgz` */
+export const tarballUrl = (origin: string, skill: Pick<SkillRow, "scope" | "name">, version: string) =>
+  `${origin}/@${skill.scope}/${skill.name}/-/${tarballFileName(skill.name, version)}`;
+
+// Fields of a version manifest that installers need (npm's "corgi" document).
+const ABBREVIATED_FIELDS = [
+  "name",
+  "version",
+  "deprecated",
+  "dependencies",
+  "optionalDependencies",
+  "devDependencies",
+  "peerDependencies",
+  "peerDependenciesMeta",
+  "bundleDependencies",
+  "bundledDependencies",
+  "acceptDependencies",
+  "bin",
+  "directories",
+  "engines",
+  "os",
+  "cpu",
+  "libc",
+  "funding",
+  "license",
+];
+// Large or registry-level fields that never belong in a per-version manifest.
+const OMITTED_VERSION_FIELDS = new Set(["readme", "readmeFilename", "dist", "deprecated"]);
+
+function parseManifest(row: PackumentVersionRow): Json {
+  try {
+    const parsed: unknown = JSON.parse(row.manifest_json);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Json;
+  } catch {}
+  return {};
+}
+
+/** One version as the registry serves it: the stored manifest plus `_id`, `dist` and `deprecated`. */
+export function buildVersionDoc(skill: SkillRow, row: PackumentVersionRow, origin: string): Json {
+  const name = `@${skill.scope}/${skill.name}`;
+  const manifest = parseManifest(row);
+  const doc: Json = {};
+  for (const [key, value] of Object.entries(manifest)) if (!OMITTED_VERSION_FIELDS.has(key)) doc[key] = value;
+  doc.name = name;
+  doc.version = row.version;
+  doc._id = `${name}@${row.version}`;
+  const scripts = manifest.scripts as Record<string, unknown> | undefined;
+  if (scripts && ["preinstall", "install", "postinstall"].some((s) => typeof scripts[s] === "string")) {
+    doc.hasInstallScript = true;
+  }
+  doc.dist = {
+    tarball: tarballUrl(origin, skill, row.version),
+    integrity: row.integrity,
+    shasum: row.shasum,
+    fileCount: row.file_count,
+    unpackedSize: row.unpacked_size,
+  };
+  if (row.deprecated) doc.deprecated = row.deprecated;
+  return doc;
+}
+
+function abbreviate(doc: Json): Json {
+  const out: Json = {};
+  for (const key of ABBREVIATED_FIELDS) if (doc[key] !== undefined) out[key] = doc[key];
+  if (doc.hasInstallScript) out.hasInstallScript = true;
+  out.dist = doc.dist;
+  return out;
+}
+
+/** The packument for `GET /<name>`: full by default, abbreviated for `Accept: application/vnd.npm.install-v1+json`. */
+export function buildPackument(source: PackumentSource, form: PackumentForm, origin: string): Json {
+  const { skill, versions, tags } = source;
+  const name = `@${skill.scope}/${skill.name}`;
+  const docs: Json = {};
+  for (const row of versions) {
+    const doc = buildVersionDoc(skill, row, origin);
+    docs[row.version] = form === "full" ? doc : abbreviate(doc);
+  }
+  if (form === "abbreviated") {
+    return { name, modified: skill.updated_at, "dist-tags": tags, versions: docs };
+  }
+  const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
+  for (const row of versions) time[row.version] = row.published_at;
+  const readme = versions.find((row) => row.readme !== null)?.readme ?? "";
+  // The owner of a scope is the publisher with that handle. Emails stay private; npm prints an empty
+  // one as nothing but a missing one as "<undefined>".
+  const maintainers = [{ name: skill.scope, email: "" }];
+  return {
+    _id: name,
+    _rev: packumentRev(skill),
+    name,
+    description: skill.description,
+    "dist-tags": tags,
+    versions: docs,
+    time,
+    maintainers,
+    readme,
+    readmeFilename: "SKILL.md",
+  };
+}

@@ -1,0 +1,257 @@
+// npm package routes: everything under `/@scope/name` (and its `%2f` / `%40` spellings).
+import { Buffer } from "node:buffer";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { artifactKey } from "../../domain/artifact-store";
+import { formatBytes } from "../../domain/limits";
+import { applyPackumentEdit, assertRev, unpublishSkill, unpublishVersion } from "../../domain/maintenance";
+import { canonicalName, type SkillName } from "../../domain/names";
+import {
+  buildPackument,
+  buildVersionDoc,
+  loadPackumentSource,
+  type PackumentForm,
+  packumentEtag,
+} from "../../domain/packument";
+import { assertOwner, publishVersion } from "../../domain/publish";
+import { findSkill, getVersion, resolveSpec, type SkillRow } from "../../domain/skills";
+import { setDistTag } from "../../domain/tags";
+import { parseExactVersion } from "../../domain/versions";
+import type { AppEnv } from "../../env";
+import { badRequest, tooLarge } from "../../errors";
+import { requireAuth } from "../../http/auth";
+import { readJson } from "../../http/body";
+import { matchesIfNoneMatch } from "../../http/etag";
+import { serveTarball } from "../../http/tarball";
+import { packageNotFound, parsePackagePath, tarballVersion } from "./paths";
+
+const PACKAGE_PATHS = ["/@*", "/%40*"];
+const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";
+
+/** The skill row, or npm's 404 when it does not exist. */
+async function skillOr404(c: Context<AppEnv>, name: SkillName): Promise<SkillRow> {
+  const skill = await findSkill(c.get("deps").db, name);
+  if (!skill) throw packageNotFound();
+  return skill;
+}
+
+const origin = (c: Context) => new URL(c.req.url).origin;
+
+function wantsAbbreviated(accept: string | undefined): boolean {
+  return (accept ?? "")
+    .split(",")
+    .some((part) => part.trim().toLowerCase().startsWith(ABBREVIATED_TYPE) && !/;\s*q=0(\.0*)?\s*(;|$)/.test(part));
+}
+
+async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Response> {
+  const db = c.get("deps").db;
+  const skill = await skillOr404(c, name);
+  const forWrite = c.req.query("write") === "true";
+  const form: PackumentForm = !forWrite && wantsAbbreviated(c.req.header("Accept")) ? "abbreviated" : "full";
+  const etag = packumentEtag(skill, form);
+  const headers: Record<string, string> = {
+    ETag: etag,
+    Vary: "Accept",
+    // Always revalidate (cheap: 304 by revision), so a publish is visible at once.
+    "Cache-Control": forWrite ? "private, no-store" : "public, max-age=0, must-revalidate",
+  };
+  if (!forWrite && matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) {
+    return new Response(null, { status: 304, headers });
+  }
+  const source = await loadPackumentSource(db, skill);
+  if (source.versions.length === 0) throw packageNotFound(); // every version unpublished
+  const body = JSON.stringify(buildPackument(source, form, origin(c)));
+  headers["Content-Type"] = form === "full" ? "application/json" : ABBREVIATED_TYPE;
+  return new Response(body, { headers });
+}
+
+/** `GET /@acme/x/1.0.0` or `/@acme/x/latest`: one version's manifest, as the registry serves it. */
+async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: string): Promise<Response> {
+  const db = c.get("deps").db;
+  const skill = await skillOr404(c, name);
+  const version = await resolveSpec(db, skill, spec);
+  const row = await getVersion(db, skill.id, version);
+  if (!row) throw packageNotFound();
+  return c.json(buildVersionDoc(skill, { ...row, readme: null }, origin(c)));
+}
+
+async function getTarball(c: Context<AppEnv>, name: SkillName, file: string[]): Promise<Response> {
+  const version = tarballVersion(name, file);
+  if (version === null) throw packageNotFound();
+  const skill = await skillOr404(c, name);
+  const row = await getVersion(c.get("deps").db, skill.id, parseExactVersion(version));
+  if (!row) throw packageNotFound();
+  return serveTarball(c, { key: artifactKey(row.sha256), integrity: row.integrity });
+}
+
+const attachmentSchema = z.object({
+  data: z.string(),
+  length: z.number().int().nonnegative(),
+  content_type: z.string().optional(),
+});
+/** What npm PUTs to `/<name>`: a publish (with `_attachments`) or an edited packument (deprecate, unpublish). */
+const putBodySchema = z.looseObject({
+  name: z.string().optional(),
+  versions: z.record(z.string(), z.looseObject({})).optional(),
+  "dist-tags": z.record(z.string(), z.unknown()).optional(),
+  _attachments: z.record(z.string(), attachmentSchema).optional(),
+});
+type PutBody = z.infer<typeof putBodySchema>;
+
+/** base64 inflates by 4/3; the rest of the JSON (manifest, or a whole packument for deprecate) gets 4 MiB. */
+const maxPutBytes = (maxTarballBytes: number) => Math.ceil(maxTarballBytes / 3) * 4 + 4 * 1024 * 1024;
+
+function decodeAttachment(file: string, attachment: z.infer<typeof attachmentSchema>): Uint8Array {
+  const { data } = attachment;
+  if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
+    throw badRequest(`_attachments["${file}"].data is not valid base64.`, "INVALID_ATTACHMENT");
+  }
+  const bytes = Buffer.from(data, "base64");
+  if (bytes.byteLength !== attachment.length) {
+    throw badRequest(
+      `_attachments["${file}"] says length ${attachment.length} but holds ${bytes.byteLength} bytes; the upload was damaged. Publish again.`,
+      "LENGTH_MISMATCH",
+    );
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody): Promise<Response> {
+  const deps = c.get("deps");
+  const publisher = c.get("publisher");
+  const entries = Object.entries(body.versions ?? {});
+  if (entries.length !== 1) {
+    throw badRequest(`Publish one version at a time (the request names ${entries.length}).`, "ONE_VERSION");
+  }
+  const [version, manifest] = entries[0];
+  if (manifest.version !== version) {
+    throw badRequest(
+      `versions["${version}"] has version ${JSON.stringify(manifest.version)}; they must be the same.`,
+      "MANIFEST_MISMATCH",
+    );
+  }
+  // The tarball; a provenance bundle (`.sigstore`) may ride along and is not stored.
+  const tarballs = Object.entries(body._attachments ?? {}).filter(([file]) => file.endsWith(".tgz"));
+  if (tarballs.length !== 1) {
+    throw badRequest(`Send exactly one .tgz in _attachments (found ${tarballs.length}).`, "ONE_TARBALL");
+  }
+  const [file, attachment] = tarballs[0];
+  if (attachment.length > deps.limits.maxTarballBytes) {
+    throw tooLarge(
+      `The tarball is ${formatBytes(attachment.length)}; the limit is ${formatBytes(deps.limits.maxTarballBytes)}.`,
+    );
+  }
+  const tarball = decodeAttachment(file, attachment);
+  // npm sends `{"<--tag or latest>": version}`. `latest` alone means "no tag named": latest then moves
+  // only to the highest release, as for `skild publish`.
+  const tags = Object.entries(body["dist-tags"] ?? {})
+    .filter(([tag, v]) => v === version && tag !== "latest")
+    .map(([tag]) => tag);
+  const result = await publishVersion(deps, { publisher, skill: name, tarball, tag: tags[0], manifest });
+  let distTags = result.distTags;
+  if (tags.length > 1) {
+    const skill = await skillOr404(c, name);
+    for (const tag of tags.slice(1)) distTags = await setDistTag(deps.db, publisher, skill, tag, version);
+  }
+  return c.json(
+    {
+      ok: true,
+      success: true,
+      id: result.name,
+      name: result.name,
+      version: result.version,
+      integrity: result.integrity,
+      shasum: result.shasum,
+      "dist-tags": distTags,
+    },
+    201,
+  );
+}
+
+/**
+ * Packument fields npm can edit that this registry does not store: refuse them rather than answer
+ * 200 and drop them. (Echoing back the values we served, as `npm deprecate` does, is fine.)
+ */
+function assertSupportedEdit(body: PutBody, name: SkillName): void {
+  const maintainers = body.maintainers;
+  if (maintainers !== undefined) {
+    const names = Array.isArray(maintainers) ? maintainers.map((m) => (m as { name?: unknown })?.name) : [];
+    if (names.length !== 1 || names[0] !== name.scope) {
+      throw badRequest(
+        `Owners cannot be changed: @${name.scope}/* belongs to the publisher ${name.scope}.`,
+        "OWNERS_UNSUPPORTED",
+      );
+    }
+  }
+  if (body.users !== undefined && Object.keys(body.users ?? {}).length > 0) {
+    throw badRequest("Stars are not supported by this registry.", "STARS_UNSUPPORTED");
+  }
+}
+
+/** `PUT /<name>` and `PUT /<name>/-rev/<rev>`. */
+async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | undefined): Promise<Response> {
+  const deps = c.get("deps");
+  // Refuse a stranger's upload before reading it.
+  assertOwner(c.get("publisher"), name.scope);
+  const body = await readJson(c, putBodySchema, maxPutBytes(deps.limits.maxTarballBytes));
+  assertSupportedEdit(body, name);
+  if (body.name !== canonicalName(name)) {
+    throw badRequest(`The document is for ${body.name} but the URL names ${canonicalName(name)}.`, "NAME_MISMATCH");
+  }
+  if (rev === undefined && Object.keys(body._attachments ?? {}).length > 0) return publishFromPut(c, name, body);
+  const skill = await skillOr404(c, name);
+  assertRev(skill, rev);
+  // Unpublishing by omission needs the revision the client edited, so a stale copy cannot drop versions.
+  // A document without `versions` changes none (and must not read as "remove them all").
+  if (body.versions === undefined) return c.json({ ok: true, changed: false });
+  const { changed } = await applyPackumentEdit(deps.db, c.get("publisher"), skill, body.versions, {
+    allowRemoval: rev !== undefined,
+  });
+  return c.json({ ok: true, changed });
+}
+
+/** `DELETE /<name>/-rev/<rev>` (whole package) and `DELETE /<name>/-/<file>.tgz/-rev/<rev>` (one version). */
+async function deletePackage(c: Context<AppEnv>, name: SkillName, rest: string[]): Promise<Response> {
+  const db = c.get("deps").db;
+  const publisher = c.get("publisher");
+  assertOwner(publisher, name.scope);
+  // Deletes name the revision they were decided on (as CouchDB requires), so a stale client cannot delete.
+  const revAt = rest.length - 2;
+  if (rest[revAt] !== "-rev") {
+    throw badRequest("Name the revision you read: DELETE <path>/-rev/<_rev of the packument>.", "REV_REQUIRED");
+  }
+  const rev = rest[revAt + 1];
+  const target = rest.slice(0, revAt);
+  const skill = await skillOr404(c, name);
+  assertRev(skill, rev);
+  if (target.length === 0) {
+    await unpublishSkill(db, publisher, skill);
+    return c.json({ ok: true });
+  }
+  if (target[0] === "-" && target.length > 1) {
+    const version = tarballVersion(name, target.slice(1));
+    if (version === null) throw packageNotFound();
+    await unpublishVersion(db, publisher, skill, version);
+    return c.json({ ok: true });
+  }
+  throw packageNotFound();
+}
+
+export const packageRoutes = new Hono<AppEnv>()
+  .on("GET", PACKAGE_PATHS, async (c) => {
+    const { skill, rest } = parsePackagePath(c.req.path);
+    if (rest.length === 0) return getPackument(c, skill);
+    if (rest[0] === "-" && rest.length > 1) return getTarball(c, skill, rest.slice(1));
+    if (rest.length === 1 && rest[0] !== "" && rest[0] !== "-rev") return getVersionManifest(c, skill, rest[0]);
+    throw packageNotFound();
+  })
+  .on("PUT", PACKAGE_PATHS, requireAuth("write"), async (c) => {
+    const { skill, rest } = parsePackagePath(c.req.path);
+    if (rest.length === 0) return putPackage(c, skill, undefined);
+    if (rest.length === 2 && rest[0] === "-rev") return putPackage(c, skill, rest[1]);
+    throw packageNotFound();
+  })
+  .on("DELETE", PACKAGE_PATHS, requireAuth("write"), async (c) => {
+    const { skill, rest } = parsePackagePath(c.req.path);
+    return deletePackage(c, skill, rest);
+  });
