@@ -17,6 +17,7 @@ import { captureOutput, spawnGroup, stopGroup } from "./procs.mjs";
  * @property {(command: string) => unknown[]} sql Runs SQL against the server's local D1 (wrangler d1 execute).
  * @property {() => Promise<void>} stop
  * @property {number} pid The wrangler process (leader of the server's process group).
+ * @property {number} inspectorPort wrangler's DevTools inspector for the Worker.
  */
 
 /** @returns {Promise<number>} a port free on 127.0.0.1 right now */
@@ -129,6 +130,7 @@ export async function startWrangler(opts = {}) {
     },
     stop,
     pid: /** @type {number} */ (child.pid),
+    inspectorPort,
   };
 }
 

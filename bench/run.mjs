@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/wrangler-env.mjs";
+import { sampleHeap } from "./inspector.mjs";
 import { median, npmInstall, skildInstall } from "./install.mjs";
 import { measure, settings } from "./load.mjs";
 import { findWorkerd, readRss, sampleMemory } from "./memory.mjs";
@@ -170,23 +171,40 @@ async function installs(label, pending) {
   return result;
 }
 
-/** Reads a server's idle workerd RSS, runs `body` while sampling, returns the peak. @param {number} pgid @param {() => Promise<void>} body */
-async function withMemory(pgid, body) {
-  const pid = findWorkerd(pgid);
-  if (!pid) {
-    await body();
+/**
+ * Runs `body` while sampling the Worker's memory two ways: the isolate's heap over the inspector, and
+ * the workerd process RSS from /proc (an upper bound: it also holds the runtime and local D1/R2).
+ * @param {{ pid: number, inspectorPort: number }} server
+ * @param {() => Promise<void>} body
+ * @returns {Promise<import("./report.mjs").Memory | null>}
+ */
+async function withMemory(server, body) {
+  const pid = findWorkerd(server.pid);
+  const heap = await sampleHeap(server.inspectorPort).catch((err) => {
+    log(`isolate heap not available: ${err.message}`);
     return null;
-  }
-  const idleRssMiB = readRss(pid).rssMiB;
-  const sampler = sampleMemory(pid);
-  let peakRssMiB = idleRssMiB;
+  });
+  const idleRssMiB = pid ? readRss(pid).rssMiB : Number.NaN;
+  const rss = pid ? sampleMemory(pid) : null;
+  let rssPeak = Number.NaN;
+  let heapPeak = null;
   try {
     await body();
   } finally {
-    peakRssMiB = sampler.stop().peakRssMiB;
+    rssPeak = rss?.stop().peakRssMiB ?? Number.NaN;
+    heapPeak = (await heap?.stop()) ?? null;
   }
-  log(`workerd ${pid} RSS: idle ${idleRssMiB.toFixed(0)} MiB, peak ${peakRssMiB.toFixed(0)} MiB`);
-  return { idleRssMiB, peakRssMiB };
+  const memory = {
+    idleRssMiB,
+    peakRssMiB: rssPeak,
+    heapStartMiB: heapPeak?.startUsedMiB ?? null,
+    heapPeakMiB: heapPeak?.peakUsedMiB ?? null,
+    heapPeakTotalMiB: heapPeak?.peakTotalMiB ?? null,
+  };
+  log(
+    `memory: isolate ${memory.heapStartMiB?.toFixed(1)} → peak ${memory.heapPeakMiB?.toFixed(1)} MiB; workerd ${pid} RSS idle ${idleRssMiB.toFixed(0)} → peak ${rssPeak.toFixed(0)} MiB`,
+  );
+  return memory;
 }
 
 const versions = Array.from({ length: SEED_VERSIONS }, (_, i) => `1.0.${i}`);
@@ -204,7 +222,7 @@ await phase("hello-world Worker", async () => {
     readyPath: "/",
   });
   try {
-    results.hello.memory = await withMemory(server.pid, async () => {
+    results.hello.memory = await withMemory(server, async () => {
       results.hello.constant = await load("hello-world GET /", server.url, "/");
     });
   } finally {
@@ -315,7 +333,7 @@ await phase(`scale: ${BIG_VERSIONS} versions, ${MANY_SKILLS} skills`, async () =
   const server = await startRegistry({ stateDir });
   try {
     const s = results.scale;
-    s.memory = await withMemory(server.pid, async () => {
+    s.memory = await withMemory(server, async () => {
       s.abbreviated = await load(
         `skild abbreviated packument, ${BIG_VERSIONS} versions`,
         server.url,
