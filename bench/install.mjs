@@ -1,10 +1,9 @@
 // Cold installs: each run in a fresh temp project with a fresh cache and HOME, timed from process
 // start to exit (so the client's own start-up counts, as a user would feel it).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../scripts/wrangler-env.mjs";
-import { run } from "./procs.mjs";
+import { makeTempDir, removeTempDir, run } from "./procs.mjs";
 
 export const SKILD_BIN = path.join(ROOT, "client", "bin", "skild.js");
 const NPM_CLI = path.join(ROOT, "node_modules", "npm", "bin", "npm-cli.js");
@@ -20,7 +19,7 @@ export function median(values) {
 
 /** A temp project (with an empty package.json) and a temp home; removed by the returned function. */
 function sandbox() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-install-"));
+  const dir = makeTempDir("skild-bench-install-");
   const project = path.join(dir, "project");
   const home = path.join(dir, "home");
   mkdirSync(project);
@@ -29,7 +28,14 @@ function sandbox() {
     path.join(project, "package.json"),
     `${JSON.stringify({ name: "bench-project", version: "1.0.0", private: true })}\n`,
   );
-  return { dir, project, home, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, project, home, cleanup: () => removeTempDir(dir) };
+}
+
+/** Set by the benchmark when it runs out of time: the runs left are skipped. */
+let cancelled = () => false;
+/** @param {() => boolean} check */
+export function cancelInstallsWhen(check) {
+  cancelled = check;
 }
 
 /**
@@ -40,6 +46,7 @@ function sandbox() {
 async function repeat(times, once) {
   const runsMs = [];
   for (let i = 0; i < times; i++) {
+    if (cancelled()) return { ok: false, reason: "n/a (deadline)" };
     const result = await once();
     if ("reason" in result) return { ok: false, reason: result.reason };
     runsMs.push(result.ms);
@@ -47,8 +54,11 @@ async function repeat(times, once) {
   return { ok: true, medianMs: median(runsMs), runsMs };
 }
 
-/** @param {string} output */
-const lastLine = (output) => output.trim().split("\n").at(-1)?.slice(0, 160) ?? "";
+/** The first error line of a client's output (else its last line), short. @param {string} output */
+function lastLine(output) {
+  const lines = output.trim().split("\n");
+  return (lines.find((line) => /error/i.test(line) && !/complete log/i.test(line)) ?? lines.at(-1) ?? "").slice(0, 160);
+}
 
 /**
  * `npm install <name>` from `registry` into a fresh project, `times` times; median wall time.

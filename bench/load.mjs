@@ -68,12 +68,17 @@ export async function measure(origin, pathOrPaths, opts = {}) {
   }
   if (settings.warmupSeconds > 0) await cannon(origin, paths, headers, settings.warmupSeconds);
   const result = await cannon(origin, paths, headers, opts.duration ?? settings.durationSeconds);
+  const failures = result.non2xx + result.errors + result.timeouts;
+  // Error answers are not throughput: more than 1% failed makes the figure meaningless.
+  if (failures > 0.01 * (result.requests.total + result.errors + result.timeouts)) {
+    return { ok: false, reason: `n/a (${failures} of ${result.requests.total + result.errors} requests failed)` };
+  }
   return {
     ok: true,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: result.requests.total,
-    failures: result.non2xx + result.errors + result.timeouts,
+    failures,
   };
 }

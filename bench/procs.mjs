@@ -2,9 +2,27 @@
 // leaves workerd running otherwise). Every live group is tracked so a benchmark interrupted by a
 // signal or a crash can still stop everything it started.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 /** @type {Set<import("node:child_process").ChildProcess>} */
 const live = new Set();
+/** @type {Set<string>} */
+const tempDirs = new Set();
+
+/** A new temp dir, removed by removeTempDir() or, after a signal, by the cleanup handlers. @param {string} prefix */
+export function makeTempDir(prefix) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** @param {string} dir */
+export function removeTempDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
 
 /**
  * Spawns `command` detached (a new process group) with piped output, and tracks it until it exits.
@@ -52,13 +70,20 @@ export function killAllGroups() {
   live.clear();
 }
 
+/** Removes every temp dir still tracked (synchronous). */
+export function removeAllTempDirs() {
+  for (const dir of tempDirs) removeTempDir(dir);
+}
+
 /**
- * For a top-level script: on SIGINT/SIGTERM/SIGHUP or process exit, kill every tracked group.
- * Signals exit with 128 + signal number after cleanup.
- * @param {() => Promise<void>} [beforeExit] extra async cleanup (temp dirs) run on a signal
+ * For a top-level script: on SIGINT/SIGTERM/SIGHUP or process exit, kill every tracked group and
+ * remove the tracked temp dirs. Signals exit with 128 + signal number after cleanup.
  */
-export function installCleanupHandlers(beforeExit) {
-  process.once("exit", killAllGroups);
+export function installCleanupHandlers() {
+  process.once("exit", () => {
+    killAllGroups();
+    removeAllTempDirs();
+  });
   /** @type {[NodeJS.Signals, number][]} */
   const signals = [
     ["SIGINT", 2],
@@ -68,10 +93,8 @@ export function installCleanupHandlers(beforeExit) {
   for (const [signal, number] of signals) {
     process.once(signal, () => {
       console.error(`\n${signal}: stopping every process the benchmark started…`);
-      killAllGroups();
-      Promise.resolve(beforeExit?.())
-        .catch(() => {})
-        .finally(() => process.exit(128 + number));
+      // The exit handler kills every group and removes the temp dirs.
+      process.exit(128 + number);
     });
   }
 }

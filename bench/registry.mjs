@@ -3,12 +3,9 @@
 // wrangler config (the benchmark's hello-world Worker). Each server runs in its own process group so
 // stopping it also stops workerd.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
-import { captureOutput, spawnGroup, stopGroup } from "./procs.mjs";
+import { captureOutput, makeTempDir, removeTempDir, spawnGroup, stopGroup } from "./procs.mjs";
 
 /**
  * @typedef {object} RegistryServer
@@ -80,12 +77,12 @@ async function waitUntilReady(url, child, log, timeoutMs = 60_000) {
  */
 export async function startWrangler(opts = {}) {
   const ownsState = !opts.stateDir;
-  const stateDir = opts.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "skild-state-"));
+  const stateDir = opts.stateDir ?? makeTempDir("skild-state-");
   const configArgs = opts.config ? ["--config", opts.config] : [];
   try {
     if (opts.migrate ?? true) wrangler(["d1", "migrations", "apply", "DB"], stateDir, opts.config);
   } catch (err) {
-    if (ownsState) rmSync(stateDir, { recursive: true, force: true });
+    if (ownsState) removeTempDir(stateDir);
     throw err;
   }
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -113,7 +110,7 @@ export async function startWrangler(opts = {}) {
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopGroup(child);
-    if (ownsState) rmSync(stateDir, { recursive: true, force: true });
+    if (ownsState) removeTempDir(stateDir);
   };
   try {
     await waitUntilReady(`${url}${opts.readyPath ?? "/-/ping"}`, child, output);

@@ -5,15 +5,15 @@
 // writes it to bench/results/latest.md (raw figures: bench/results/*.json, not committed).
 //
 // BENCH_DURATION (s, default 6) and BENCH_WARMUP (s, default 1.5) shorten runs while developing.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/wrangler-env.mjs";
 import { sampleHeap } from "./inspector.mjs";
-import { median, npmInstall, skildInstall } from "./install.mjs";
+import { cancelInstallsWhen, median, npmInstall, skildInstall } from "./install.mjs";
 import { measure, settings } from "./load.mjs";
 import { findWorkerd, readRss, sampleMemory } from "./memory.mjs";
-import { installCleanupHandlers } from "./procs.mjs";
+import { installCleanupHandlers, killAllGroups, makeTempDir, removeAllTempDirs } from "./procs.mjs";
 import { startRegistry, startWrangler, wrangler } from "./registry.mjs";
 import { renderReport } from "./report.mjs";
 import { npmPublishTimed, seedManySkills, skildAccount, skildPublish } from "./seed.mjs";
@@ -34,11 +34,7 @@ const SEARCH_TERMS = ["review", "deploy", "database", "security", "skill-77"];
 const ABBREVIATED = { Accept: "application/vnd.npm.install-v1+json" };
 
 const startedAt = performance.now();
-const tempDirs = /** @type {string[]} */ ([]);
-const removeTempDirs = async () => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-};
-installCleanupHandlers(removeTempDirs);
+installCleanupHandlers();
 
 /** @param {string} message */
 function log(message) {
@@ -101,12 +97,32 @@ const results = {
 };
 const failures = /** @type {string[]} */ ([]);
 
+// The run must end within 10 minutes: past the deadline every server is stopped, the phases left
+// are skipped, and the report is written with what was measured.
+const DEADLINE_SECONDS = Number(process.env.BENCH_DEADLINE ?? 570);
+let expired = false;
+setTimeout(() => {
+  expired = true;
+  log(`deadline of ${DEADLINE_SECONDS} s reached: stopping every server and skipping what is left`);
+  killAllGroups();
+}, DEADLINE_SECONDS * 1000).unref();
+cancelInstallsWhen(() => expired);
+
+/** Ends the current phase (its servers are stopped by its finally) once the deadline has passed. */
+function checkDeadline() {
+  if (expired) throw new Error("deadline reached");
+}
+
 /**
  * Runs one phase; a crash is recorded and the run goes on with the next phase.
  * @param {string} name
  * @param {() => Promise<void>} body
  */
 async function phase(name, body) {
+  if (expired) {
+    failures.push(`${name}: skipped (deadline)`);
+    return;
+  }
   log(`── ${name}`);
   try {
     await body();
@@ -124,6 +140,7 @@ async function phase(name, body) {
  * @param {Record<string, string>} [headers]
  */
 async function load(label, origin, paths, headers) {
+  checkDeadline();
   const result = await measure(origin, paths, { headers });
   log(
     result.ok
@@ -143,6 +160,7 @@ async function load(label, origin, paths, headers) {
 async function publishes(label, count, publishOne) {
   const times = [];
   for (let i = 0; i < count; i++) {
+    checkDeadline();
     try {
       times.push(await publishOne(i));
     } catch (err) {
@@ -162,6 +180,7 @@ async function publishes(label, count, publishOne) {
  * @param {Promise<import("./install.mjs").InstallResult>} pending
  */
 async function installs(label, pending) {
+  checkDeadline();
   const result = await pending;
   log(
     result.ok
@@ -213,8 +232,7 @@ log(`skill tarball: ${tarballs[0].length} bytes gzipped; ${SEED_VERSIONS} versio
 
 await phase("hello-world Worker", async () => {
   // Run from a temp copy: wrangler writes its build output (.wrangler/tmp) beside the config.
-  const helloDir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-hello-"));
-  tempDirs.push(helloDir);
+  const helloDir = makeTempDir("skild-bench-hello-");
   cpSync(path.join(ROOT, "bench", "hello-worker"), helloDir, { recursive: true });
   const server = await startWrangler({
     config: path.join(helloDir, "wrangler.toml"),
@@ -300,8 +318,7 @@ await phase("skild registry", async () => {
 
 await phase(`scale: ${BIG_VERSIONS} versions, ${MANY_SKILLS} skills`, async () => {
   const seedStarted = performance.now();
-  const stateDir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-scale-"));
-  tempDirs.push(stateDir);
+  const stateDir = makeTempDir("skild-bench-scale-");
   wrangler(["d1", "migrations", "apply", "DB"], stateDir);
   seedManySkills(stateDir, { scope: "many", count: MANY_SKILLS, tarball: tarballs[0] });
   log(`seeded ${MANY_SKILLS} skills via SQL`);
@@ -362,7 +379,7 @@ await phase(`scale: ${BIG_VERSIONS} versions, ${MANY_SKILLS} skills`, async () =
   }
 });
 
-await removeTempDirs();
+removeAllTempDirs();
 results.meta.loadAverageAtEnd = os.loadavg();
 results.elapsedSeconds = (performance.now() - startedAt) / 1000;
 const { markdown, targets } = renderReport(results);

@@ -1,10 +1,10 @@
 // Puts the benchmark's data into the registries: accounts, publishes through each registry's own
 // publish route, and (for the scale figures) rows written straight into local D1.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { publish as npmPublish } from "libnpmpublish";
+import { makeTempDir, removeTempDir } from "./procs.mjs";
 import { wrangler } from "./registry.mjs";
 import { manifestFor } from "./skill-package.mjs";
 
@@ -113,7 +113,7 @@ export function seedManySkills(stateDir, { scope, count, tarball }) {
     integrity: `sha512-${createHash("sha512").update(tarball).digest("base64")}`,
     size: tarball.length,
   };
-  const dir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-seed-"));
+  const dir = makeTempDir("skild-bench-seed-");
   try {
     const tgz = path.join(dir, "artifact.tgz");
     const sqlFile = path.join(dir, "many-skills.sql");
@@ -125,6 +125,6 @@ export function seedManySkills(stateDir, { scope, count, tarball }) {
     );
     wrangler(["d1", "execute", "DB", "--yes", "--file", sqlFile], stateDir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

@@ -1,10 +1,10 @@
 // The benchmark's skill package: an npm-pack style tarball (package/package.json + package/SKILL.md)
 // of about 2 KB gzipped, the same bytes for every registry. The text is deterministic pseudo-prose
 // so it compresses like real writing rather than like repeated filler.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as tar from "tar";
+import { makeTempDir, removeTempDir } from "./procs.mjs";
 
 const WORDS =
   "agent skill review code test deploy build plan check write read parse format lint commit branch merge release tag version registry package install folder file markdown frontmatter name description tool prompt context task step output input error warning report summary data table chart query index cache token publish scope user project local global platform claude codex cursor copilot".split(
@@ -49,7 +49,7 @@ export function skillMd(name, description) {
  * @returns {Buffer}
  */
 export function skillTarball({ name, version, description = "A benchmark skill that plans, checks and reports." }) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-pack-"));
+  const dir = makeTempDir("skild-bench-pack-");
   try {
     mkdirSync(path.join(dir, "package"));
     writeFileSync(
@@ -66,7 +66,7 @@ export function skillTarball({ name, version, description = "A benchmark skill t
     pack.end();
     return Buffer.concat(chunks);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -1,11 +1,10 @@
 // Verdaccio 6, the anchor registry: its own process group, an offline config (no uplinks), storage and
 // htpasswd in a temp dir, listening on 127.0.0.1:<free port>. Logging is kept to errors so it does
 // not slow Verdaccio down; otherwise its defaults stand (htpasswd auth, legacy tokens).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../scripts/wrangler-env.mjs";
-import { captureOutput, spawnGroup, stopGroup } from "./procs.mjs";
+import { captureOutput, makeTempDir, removeTempDir, spawnGroup, stopGroup } from "./procs.mjs";
 import { freePort } from "./registry.mjs";
 
 /**
@@ -43,7 +42,7 @@ log: { type: stdout, format: pretty, level: error }
 
 /** @returns {Promise<VerdaccioServer>} */
 export async function startVerdaccio() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "skild-bench-verdaccio-"));
+  const dir = makeTempDir("skild-bench-verdaccio-");
   const port = await freePort();
   const configFile = path.join(dir, "config.yaml");
   writeFileSync(configFile, config(dir, port));
@@ -53,7 +52,7 @@ export async function startVerdaccio() {
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopGroup(child);
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   };
   try {
     const deadline = Date.now() + 60_000;
