@@ -4,7 +4,8 @@
 // its own process group and is stopped on success, failure or a signal. Prints one Markdown table and
 // writes it to bench/results/latest.md (raw figures: bench/results/*.json, not committed).
 //
-// BENCH_DURATION (s, default 6) and BENCH_WARMUP (s, default 1.5) shorten runs while developing.
+// BENCH_DURATION (s, default 6) and BENCH_WARMUP (s, default 1.5) shorten runs while developing;
+// BENCH_DEADLINE (s, default 570) bounds the whole run.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
