@@ -1,0 +1,84 @@
+// HTTP load with autocannon (in-process, programmatic API): a probe first, so a route that does not
+// answer 2xx becomes "n/a (<status>)" instead of a throughput figure for error pages; then a short
+// warm-up; then the measured run.
+import autocannon from "autocannon";
+
+/**
+ * @typedef {object} LoadResult
+ * @property {true} ok
+ * @property {number} rps mean requests per second
+ * @property {number} p50 latency in ms
+ * @property {number} p99 latency in ms
+ * @property {number} requests total completed in the measured run
+ * @property {number} failures non-2xx responses + socket errors + timeouts in the measured run
+ */
+/** @typedef {{ ok: false, reason: string }} Unavailable */
+
+export const settings = {
+  connections: 10,
+  durationSeconds: Number(process.env.BENCH_DURATION ?? 6),
+  warmupSeconds: Number(process.env.BENCH_WARMUP ?? 1.5),
+};
+
+/**
+ * @param {string} url
+ * @param {Record<string, string>} headers
+ * @returns {Promise<Unavailable | null>}
+ */
+async function probe(url, headers) {
+  try {
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    return res.ok ? null : { ok: false, reason: `n/a (${res.status})` };
+  } catch (err) {
+    return { ok: false, reason: `n/a (${/** @type {Error} */ (err).message})` };
+  }
+}
+
+/**
+ * @param {string} origin
+ * @param {string[]} paths
+ * @param {Record<string, string>} headers
+ * @param {number} duration
+ */
+function cannon(origin, paths, headers, duration) {
+  return autocannon({
+    url: origin,
+    connections: settings.connections,
+    duration,
+    headers,
+    // Each connection walks this list in turn (several search terms, one path otherwise).
+    requests: paths.map((path) => ({ method: "GET", path })),
+  });
+}
+
+/**
+ * Measures GET throughput and latency of `paths` (cycled) on `origin`.
+ * @param {string} origin
+ * @param {string | string[]} pathOrPaths
+ * @param {{ headers?: Record<string, string>, duration?: number }} [opts]
+ * @returns {Promise<LoadResult | Unavailable>}
+ */
+export async function measure(origin, pathOrPaths, opts = {}) {
+  const paths = Array.isArray(pathOrPaths) ? pathOrPaths : [pathOrPaths];
+  const headers = opts.headers ?? {};
+  for (const path of paths) {
+    const unavailable = await probe(origin + path, headers);
+    if (unavailable) return unavailable;
+  }
+  if (settings.warmupSeconds > 0) await cannon(origin, paths, headers, settings.warmupSeconds);
+  const result = await cannon(origin, paths, headers, opts.duration ?? settings.durationSeconds);
+  const failures = result.non2xx + result.errors + result.timeouts;
+  // Error answers are not throughput: more than 1% failed makes the figure meaningless.
+  if (failures > 0.01 * (result.requests.total + result.errors + result.timeouts)) {
+    return { ok: false, reason: `n/a (${failures} of ${result.requests.total + result.errors} requests failed)` };
+  }
+  return {
+    ok: true,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    failures,
+  };
+}

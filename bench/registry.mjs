@@ -1,0 +1,141 @@
+// Starts Workers with `wrangler dev` on a free 127.0.0.1 port with their own temp state: the real
+// registry (for tests and benchmarks; test/helpers/registry-server.ts re-exports this) and any other
+// wrangler config (the benchmark's hello-world Worker). Each server runs in its own process group so
+// stopping it also stops workerd.
+import { spawnSync } from "node:child_process";
+import net from "node:net";
+import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
+import { captureOutput, makeTempDir, removeTempDir, spawnGroup, stopGroup } from "./procs.mjs";
+
+/**
+ * @typedef {object} RegistryServer
+ * @property {string} url
+ * @property {string} stateDir
+ * @property {(command: string) => unknown[]} sql Runs SQL against the server's local D1 (wrangler d1 execute).
+ * @property {() => Promise<void>} stop
+ * @property {number} pid The wrangler process (leader of the server's process group).
+ * @property {number} inspectorPort wrangler's DevTools inspector for the Worker.
+ */
+
+/** @returns {Promise<number>} a port free on 127.0.0.1 right now */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+const env = { ...process.env, ...WRANGLER_ENV };
+
+/**
+ * Runs a local-state wrangler command (d1, r2) against `stateDir`; returns stdout, throws on failure.
+ * @param {string[]} args
+ * @param {string} stateDir
+ * @param {string} [config] wrangler config file (default: the registry's wrangler.toml)
+ */
+export function wrangler(args, stateDir, config) {
+  const configArgs = config ? ["--config", config] : [];
+  const result = spawnSync(
+    process.execPath,
+    [WRANGLER_BIN, ...args, ...configArgs, "--local", "--persist-to", stateDir],
+    { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * @param {string} url
+ * @param {import("node:child_process").ChildProcess} child
+ * @param {() => string} log
+ * @param {number} [timeoutMs]
+ */
+async function waitUntilReady(url, child, log, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early (${child.exitCode}):\n${log()}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log()}`);
+}
+
+/**
+ * `wrangler dev` for `config` with its state in `stateDir`. Without one, a temp dir is created and
+ * removed on stop; a caller's `stateDir` is left in place (so a second server can reuse it).
+ * @param {{ config?: string, stateDir?: string, vars?: Record<string, string>, readyPath?: string, migrate?: boolean }} [opts]
+ * @returns {Promise<RegistryServer>}
+ */
+export async function startWrangler(opts = {}) {
+  const ownsState = !opts.stateDir;
+  const stateDir = opts.stateDir ?? makeTempDir("skild-state-");
+  const configArgs = opts.config ? ["--config", opts.config] : [];
+  try {
+    if (opts.migrate ?? true) wrangler(["d1", "migrations", "apply", "DB"], stateDir, opts.config);
+  } catch (err) {
+    if (ownsState) removeTempDir(stateDir);
+    throw err;
+  }
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child = spawnGroup(
+    process.execPath,
+    [
+      WRANGLER_BIN,
+      "dev",
+      ...configArgs,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      stateDir,
+      "--show-interactive-dev-session=false",
+      ...varArgs,
+    ],
+    { cwd: ROOT, env },
+  );
+  const output = captureOutput(child);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopGroup(child);
+    if (ownsState) removeTempDir(stateDir);
+  };
+  try {
+    await waitUntilReady(`${url}${opts.readyPath ?? "/-/ping"}`, child, output);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    stateDir,
+    sql: (command) => {
+      const out = wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", command], stateDir, opts.config);
+      return /** @type {{ results: unknown[] }[]} */ (JSON.parse(out))[0]?.results ?? [];
+    },
+    stop,
+    pid: /** @type {number} */ (child.pid),
+    inspectorPort,
+  };
+}
+
+/**
+ * The registry Worker (wrangler.toml) with migrations applied to fresh local D1/R2 state.
+ * @param {{ vars?: Record<string, string>, stateDir?: string }} [opts]
+ * @returns {Promise<RegistryServer>}
+ */
+export function startRegistry(opts = {}) {
+  return startWrangler({ vars: opts.vars, stateDir: opts.stateDir });
+}

@@ -1,0 +1,315 @@
+// Turns the benchmark's results into one Markdown table with the ratios and the issue 8 targets.
+
+/** @typedef {import("./load.mjs").LoadResult | import("./load.mjs").Unavailable} Load */
+/** @typedef {{ ok: true, medianMs: number, runsMs?: number[] } | { ok: false, reason: string }} Timed */
+/**
+ * @typedef {object} Memory
+ * @property {number} idleRssMiB workerd process RSS before the load
+ * @property {number} peakRssMiB workerd process peak RSS during the load
+ * @property {number | null} heapStartMiB the isolate's memory in use before the load (V8 heap + ArrayBuffers)
+ * @property {number | null} heapPeakMiB its peak during the load (sampled every 100 ms; includes garbage not yet collected)
+ * @property {number | null} heapPeakTotalMiB the largest V8 heap size reserved during the load
+ */
+/**
+ * @typedef {object} Results
+ * @property {{ date: string, cpus: number, cpuModel: string, node: string, wrangler: string, verdaccio: string, npm: string, connections: number, durationSeconds: number, warmupSeconds: number, loadAverage: number[], loadAverageAtEnd?: number[] }} meta
+ * @property {{ constant: Load, memory: Memory | null }} hello
+ * @property {{ abbreviated: Load, full: Load, tarball: Load, publish: Timed, npmInstall: Timed }} verdaccio
+ * @property {{ abbreviated: Load, full: Load, tarballNpm: Load, tarballApi: Load, list: Load, detail: Load, publishApi: Timed, publishNpm: Timed, npmInstall: Timed, skildInstall: Timed }} ours
+ * @property {{ versions: number, skills: number, seedSeconds: number, abbreviated: Load, full: Load, detail: Load, searchApi: Load, searchNpm: Load, memory: Memory | null }} scale
+ * @property {number} [elapsedSeconds]
+ */
+
+const int = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+/** @param {number} ms */
+const fmtMs = (ms) => (ms >= 10 || Number.isInteger(ms) ? int.format(ms) : ms.toFixed(1));
+/** @param {number} x */
+const fmtX = (x) => `${x.toFixed(2)}x`;
+/** @param {number} mib */
+const fmtMiB = (mib) => `${mib.toFixed(0)} MiB`;
+
+/** @param {Load | undefined} r */
+function loadCell(r) {
+  if (!r) return "—";
+  if (!r.ok) return r.reason;
+  const failures = r.failures ? ` (${int.format(r.failures)} failed)` : "";
+  return `${int.format(r.rps)} req/s · p50 ${fmtMs(r.p50)} ms · p99 ${fmtMs(r.p99)} ms${failures}`;
+}
+
+/** @param {Timed | undefined} t */
+function timeCell(t) {
+  if (!t) return "—";
+  if (!t.ok) return t.reason;
+  return t.medianMs >= 1000 ? `${(t.medianMs / 1000).toFixed(2)} s` : `${fmtMs(t.medianMs)} ms`;
+}
+
+/** @param {Load | undefined} r @returns {r is import("./load.mjs").LoadResult} */
+const okLoad = (r) => Boolean(r?.ok);
+/** @param {Timed | undefined} t @returns {t is { ok: true, medianMs: number }} */
+const okTime = (t) => Boolean(t?.ok);
+
+/** Ratios of a load result against an anchor: req/s and p99. @param {Load} ours @param {Load | undefined} anchor */
+function loadRatio(ours, anchor) {
+  if (!okLoad(ours) || !okLoad(anchor)) return "—";
+  return `req/s ${fmtX(ours.rps / anchor.rps)} · p99 ${fmtX(ours.p99 / anchor.p99)}`;
+}
+
+/**
+ * @param {boolean | null} ok null when it cannot be judged
+ * @param {string} detail
+ */
+const verdict = (ok, detail) => (ok === null ? `— (${detail})` : `${ok ? "**met**" : "**not met**"} (${detail})`);
+
+/**
+ * Read target of issue 8 on a packument/tarball row: req/s >= minRatio x Verdaccio's and
+ * p99 <= 1.5x the hello-world Worker's.
+ * @param {Load} ours @param {Load} verdaccio @param {Load} hello @param {number} minRatio
+ */
+function readTarget(ours, verdaccio, hello, minRatio) {
+  if (!okLoad(ours)) return { met: null, text: verdict(null, "not measured") };
+  const parts = [];
+  let met = true;
+  if (okLoad(verdaccio)) {
+    const r = ours.rps / verdaccio.rps;
+    met &&= r >= minRatio;
+    parts.push(`req/s ${fmtX(r)} ${r >= minRatio ? "≥" : "<"} ${minRatio}x`);
+  }
+  if (okLoad(hello)) {
+    const r = ours.p99 / hello.p99;
+    met &&= r <= 1.5;
+    parts.push(`p99 ${fmtX(r)} ${r <= 1.5 ? "≤" : ">"} 1.5x`);
+  }
+  return { met, text: verdict(met, parts.join("; ")) };
+}
+
+/**
+ * @param {Results} res
+ * @returns {{ markdown: string, targets: { name: string, met: boolean | null }[] }}
+ */
+export function renderReport(res) {
+  const { hello, verdaccio: v, ours, scale, meta } = res;
+  /** @type {{ name: string, met: boolean | null }[]} */
+  const targets = [];
+  /** @type {string[][]} */
+  const rows = [];
+  /**
+   * @param {string} label
+   * @param {{ ours?: string, verdaccio?: string, hello?: string, vsVerdaccio?: string, vsHello?: string, target?: string, met?: string }} cells
+   */
+  const row = (label, cells) =>
+    rows.push([
+      label,
+      cells.ours ?? "—",
+      cells.verdaccio ?? "—",
+      cells.hello ?? "—",
+      cells.vsVerdaccio ?? "—",
+      cells.vsHello ?? "—",
+      cells.target ?? "—",
+      cells.met ?? "—",
+    ]);
+  /** @param {string} name @param {{ met: boolean | null, text: string }} t */
+  const track = (name, t) => {
+    targets.push({ name, met: t.met });
+    return t.text;
+  };
+
+  row("Constant response (the best a Worker does here)", { hello: loadCell(hello.constant) });
+
+  /** @type {[string, Load, Load, number, string][]} */
+  const reads = [
+    [
+      "Abbreviated packument, 30 versions (`Accept: application/vnd.npm.install-v1+json`)",
+      ours.abbreviated,
+      v.abbreviated,
+      1.0,
+      "abbreviated packument",
+    ],
+    ["Full packument, 30 versions", ours.full, v.full, 1.0, "full packument"],
+    ["Tarball, npm path (`/@scope/name/-/name-1.0.0.tgz`)", ours.tarballNpm, v.tarball, 0.9, "tarball (npm path)"],
+    [
+      "Tarball, skild API path (`/skills/…/versions/1.0.0/tarball`)",
+      ours.tarballApi,
+      v.tarball,
+      0.9,
+      "tarball (skild API path)",
+    ],
+  ];
+  for (const [label, mine, theirs, minRatio, name] of reads) {
+    row(label, {
+      ours: loadCell(mine),
+      verdaccio: loadCell(theirs),
+      vsVerdaccio: loadRatio(mine, theirs),
+      vsHello: loadRatio(mine, hello.constant),
+      target: `req/s ≥ ${minRatio}x Verdaccio; p99 ≤ 1.5x hello-world`,
+      met: track(name, readTarget(mine, theirs, hello.constant, minRatio)),
+    });
+  }
+  row("`GET /skills` (skild API list)", { ours: loadCell(ours.list), vsHello: loadRatio(ours.list, hello.constant) });
+  row("`GET /skills/:scope/:skill`, 30 versions", {
+    ours: loadCell(ours.detail),
+    vsHello: loadRatio(ours.detail, hello.constant),
+  });
+
+  const publishRatio = (/** @type {Timed} */ t) =>
+    okTime(t) && okTime(v.publish) ? fmtX(t.medianMs / v.publish.medianMs) : "—";
+  row("Publish a ~2 KB version, median of 20 (skild API `POST …/publish`; Verdaccio: npm `PUT`)", {
+    ours: timeCell(ours.publishApi),
+    verdaccio: timeCell(v.publish),
+    vsVerdaccio: publishRatio(ours.publishApi),
+  });
+  row("Publish a ~2 KB version, median of 20 (npm `PUT /<name>` via libnpmpublish)", {
+    ours: timeCell(ours.publishNpm),
+    verdaccio: timeCell(v.publish),
+    vsVerdaccio: publishRatio(ours.publishNpm),
+  });
+
+  const installRatio = (/** @type {Timed} */ t) =>
+    okTime(t) && okTime(v.npmInstall) ? t.medianMs / v.npmInstall.medianMs : null;
+  const skildRatio = installRatio(ours.skildInstall);
+  row("Cold `skild install` of one skill, median of 5 (vs `npm install` from Verdaccio)", {
+    ours: timeCell(ours.skildInstall),
+    verdaccio: timeCell(v.npmInstall),
+    vsVerdaccio: skildRatio === null ? "—" : fmtX(skildRatio),
+    target: "≤ 1.0x `npm install` from Verdaccio",
+    met: track(
+      "cold skild install",
+      skildRatio === null
+        ? { met: null, text: verdict(null, "not measured") }
+        : { met: skildRatio <= 1, text: verdict(skildRatio <= 1, fmtX(skildRatio)) },
+    ),
+  });
+  const npmRatio = installRatio(ours.npmInstall);
+  row("Cold `npm install` of one package, median of 5", {
+    ours: timeCell(ours.npmInstall),
+    verdaccio: timeCell(v.npmInstall),
+    vsVerdaccio: npmRatio === null ? "—" : fmtX(npmRatio),
+    target: "≤ 1.1x Verdaccio",
+    met: track(
+      "cold npm install",
+      npmRatio === null
+        ? { met: null, text: verdict(null, "not measured") }
+        : { met: npmRatio <= 1.1, text: verdict(npmRatio <= 1.1, fmtX(npmRatio)) },
+    ),
+  });
+
+  const versions = int.format(scale.versions);
+  /** @type {[string, Load, Load, string | null][]} */
+  const big = [
+    [
+      `Abbreviated packument, ${versions} versions`,
+      scale.abbreviated,
+      ours.abbreviated,
+      "1,000-version abbreviated packument",
+    ],
+    [`Full packument, ${versions} versions`, scale.full, ours.full, "1,000-version full packument"],
+    [`\`GET /skills/:scope/:skill\`, ${versions} versions`, scale.detail, ours.detail, null],
+  ];
+  for (const [label, large, small, name] of big) {
+    const ratio = okLoad(large) && okLoad(small) ? large.p50 / small.p50 : null;
+    const detail = ratio === null ? "not measured" : `p50 ${fmtX(ratio)} the 30-version p50`;
+    row(label, {
+      ours: loadCell(large),
+      vsHello: loadRatio(large, hello.constant),
+      target: name ? "p50 < 5x the 30-version p50" : "—",
+      met: name
+        ? track(name, {
+            met: ratio === null ? null : ratio < 5,
+            text: verdict(ratio === null ? null : ratio < 5, detail),
+          })
+        : ratio === null
+          ? "—"
+          : `(${detail})`,
+    });
+  }
+
+  const mem = scale.memory;
+  /** @param {Memory | null} m */
+  const memoryCell = (m) => {
+    if (!m) return "n/a";
+    const isolate =
+      m.heapPeakMiB === null || m.heapStartMiB === null
+        ? "isolate n/a"
+        : `isolate ${fmtMiB(m.heapStartMiB)} → peak ${fmtMiB(m.heapPeakMiB)} (V8 heap reserved ≤ ${fmtMiB(m.heapPeakTotalMiB ?? 0)})`;
+    return `${isolate}; workerd process RSS ${fmtMiB(m.idleRssMiB)} → ${fmtMiB(m.peakRssMiB)}`;
+  };
+  /** @type {{ met: boolean | null, text: string }} */
+  let memTarget = { met: null, text: verdict(null, "not measured") };
+  if (mem?.heapPeakMiB != null) {
+    const met = mem.heapPeakMiB < 64;
+    memTarget = { met, text: verdict(met, `isolate peak ${fmtMiB(mem.heapPeakMiB)}`) };
+  } else if (mem) {
+    memTarget =
+      mem.peakRssMiB < 128
+        ? { met: true, text: verdict(true, "even the whole process stays < 128 MB") }
+        : { met: null, text: verdict(null, "only process RSS measured, which includes workerd and local D1/R2") };
+  }
+  row(`Memory during the ${versions}-version reads (hello-world: during its own load)`, {
+    ours: memoryCell(mem),
+    hello: memoryCell(hello.memory),
+    target: "isolate well under the 128 MB Workers limit (< 64 MiB)",
+    met: track("peak memory", memTarget),
+  });
+
+  const skills = int.format(scale.skills);
+  /** @type {[string, Load, string][]} */
+  const searches = [
+    [`\`GET /skills?q=\` over ${skills} skills`, scale.searchApi, "search (skild API)"],
+    [`\`GET /-/v1/search?text=\` over ${skills} skills`, scale.searchNpm, "search (npm)"],
+  ];
+  for (const [label, r, name] of searches) {
+    const ratio = okLoad(r) && okLoad(v.full) ? r.p99 / v.full.p99 : null;
+    row(label, {
+      ours: loadCell(r),
+      verdaccio: okLoad(v.full) ? `full packument p99 ${fmtMs(v.full.p99)} ms` : "—",
+      vsVerdaccio: ratio === null ? "—" : `p99 ${fmtX(ratio)} Verdaccio's packument p99`,
+      vsHello: loadRatio(r, hello.constant),
+      target: "p99 < 3x Verdaccio's full-packument p99",
+      met: track(name, {
+        met: ratio === null ? null : ratio < 3,
+        text: verdict(ratio === null ? null : ratio < 3, ratio === null ? "not measured" : fmtX(ratio)),
+      }),
+    });
+  }
+
+  const header = [
+    "Measurement",
+    "skild (this registry)",
+    `Verdaccio ${meta.verdaccio}`,
+    "hello-world Worker",
+    "skild / Verdaccio",
+    "skild / hello-world",
+    "Target (issue 8)",
+    "Met",
+  ];
+  const escapeCell = (/** @type {string} */ s) => s.replaceAll("|", "\\|");
+  const table = [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.map(escapeCell).join(" | ")} |`),
+  ].join("\n");
+
+  const met = targets.filter((t) => t.met === true).length;
+  const notMet = targets.filter((t) => t.met === false);
+  const unjudged = targets.filter((t) => t.met === null);
+  const summary = [
+    `Targets: ${met} met, ${notMet.length} not met${notMet.length ? ` (${notMet.map((t) => t.name).join(", ")})` : ""}, ${unjudged.length} not measurable in this run${unjudged.length ? ` (${unjudged.map((t) => t.name).join(", ")})` : ""}.`,
+  ];
+
+  const markdown = [
+    `## Benchmark: skild vs Verdaccio vs a hello-world Worker`,
+    "",
+    `- Date: ${meta.date}`,
+    `- Machine: ${meta.cpus} cores (${meta.cpuModel}), Node ${meta.node}, load average (1/5/15 min) at start ${meta.loadAverage.map((n) => n.toFixed(2)).join(" / ")}${meta.loadAverageAtEnd ? `, at end ${meta.loadAverageAtEnd.map((n) => n.toFixed(2)).join(" / ")}` : ""}`,
+    `- Servers on 127.0.0.1, one at a time: skild and the hello-world Worker under wrangler ${meta.wrangler} dev (local D1/R2); Verdaccio ${meta.verdaccio} (offline, htpasswd, log level error); npm ${meta.npm}`,
+    `- Load: autocannon, ${meta.connections} connections, ${meta.warmupSeconds} s warm-up then ${meta.durationSeconds} s measured per row; the load generator shares the machine with the server`,
+    `- Data: one skill with 30 versions of a ~2 KB tarball on both registries; scale rows on a separate skild instance with one ${versions}-version skill and ${skills} one-version skills`,
+    `- "n/a (404)": the route answered 404 when probed (not built yet on this branch); "—": not applicable`,
+    "",
+    table,
+    "",
+    ...summary,
+    ...(res.elapsedSeconds ? ["", `Whole run: ${res.elapsedSeconds.toFixed(0)} s.`] : []),
+    "",
+  ].join("\n");
+  return { markdown, targets };
+}
