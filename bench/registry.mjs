@@ -48,23 +48,31 @@ export function wrangler(args, stateDir, config) {
   return result.stdout;
 }
 
+/** Another process took the port between freePort() and wrangler binding it: start again on new ports. */
+class PortTaken extends Error {}
+
 /**
+ * Ready means wrangler itself says it serves on `port` and the URL answers 2xx: an answer alone could
+ * come from another process that grabbed the port first.
  * @param {string} url
+ * @param {number} port
  * @param {import("node:child_process").ChildProcess} child
  * @param {() => string} log
  * @param {number} [timeoutMs]
  */
-async function waitUntilReady(url, child, log, timeoutMs = 60_000) {
+async function waitUntilReady(url, port, child, log, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (/Address already in use/.test(log())) throw new PortTaken(`port ${port} was taken`);
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early (${child.exitCode}):\n${log()}`);
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 150));
+    if (log().includes(`Ready on http://127.0.0.1:${port}`)) {
+      try {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {}
     }
+    await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${log()}`);
 }
@@ -85,50 +93,54 @@ export async function startWrangler(opts = {}) {
     if (ownsState) removeTempDir(stateDir);
     throw err;
   }
-  const [port, inspectorPort] = [await freePort(), await freePort()];
   const varArgs = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const child = spawnGroup(
-    process.execPath,
-    [
-      WRANGLER_BIN,
-      "dev",
-      ...configArgs,
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
+  for (let attempt = 1; ; attempt++) {
+    const [port, inspectorPort] = [await freePort(), await freePort()];
+    const child = spawnGroup(
+      process.execPath,
+      [
+        WRANGLER_BIN,
+        "dev",
+        ...configArgs,
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        stateDir,
+        "--show-interactive-dev-session=false",
+        ...varArgs,
+      ],
+      { cwd: ROOT, env },
+    );
+    const output = captureOutput(child);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntilReady(`${url}${opts.readyPath ?? "/-/ping"}`, port, child, output);
+    } catch (err) {
+      await stopGroup(child);
+      if (err instanceof PortTaken && attempt < 3) continue;
+      if (ownsState) removeTempDir(stateDir);
+      throw err;
+    }
+    const stop = async () => {
+      await stopGroup(child);
+      if (ownsState) removeTempDir(stateDir);
+    };
+    return {
+      url,
       stateDir,
-      "--show-interactive-dev-session=false",
-      ...varArgs,
-    ],
-    { cwd: ROOT, env },
-  );
-  const output = captureOutput(child);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await stopGroup(child);
-    if (ownsState) removeTempDir(stateDir);
-  };
-  try {
-    await waitUntilReady(`${url}${opts.readyPath ?? "/-/ping"}`, child, output);
-  } catch (err) {
-    await stop();
-    throw err;
+      sql: (command) => {
+        const out = wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", command], stateDir, opts.config);
+        return /** @type {{ results: unknown[] }[]} */ (JSON.parse(out))[0]?.results ?? [];
+      },
+      stop,
+      pid: /** @type {number} */ (child.pid),
+      inspectorPort,
+    };
   }
-  return {
-    url,
-    stateDir,
-    sql: (command) => {
-      const out = wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", command], stateDir, opts.config);
-      return /** @type {{ results: unknown[] }[]} */ (JSON.parse(out))[0]?.results ?? [];
-    },
-    stop,
-    pid: /** @type {number} */ (child.pid),
-    inspectorPort,
-  };
 }
 
 /**
