@@ -18,6 +18,10 @@ describe("checkEntryPath", () => {
     ["package/SKILL.md", "SKILL.md"],
     ["package/./docs//a.md", "docs/a.md"],
     ["package/", ""],
+    ["package/console.md", "console.md"],
+    ["package/CONTRIBUTING.md", "CONTRIBUTING.md"],
+    ["package/.hidden/x", ".hidden/x"],
+    ["package/résumé.md", "résumé.md"],
   ])("accepts %s as %s", (raw, rel) => {
     expect(checkEntryPath(raw)).toBe(rel);
   });
@@ -30,6 +34,15 @@ describe("checkEntryPath", () => {
     ["package/a\u0000b", "control character"],
     ["other/SKILL.md", "outside package/"],
     ["SKILL.md", "outside package/"],
+    ["package/NUL", "reserved device name"],
+    ["package/lpt1.txt", "reserved device name"],
+    ["package/com\u00b9/x.md", "reserved device name"],
+    ["package/notes.", "ends with a dot"],
+    ["package/notes ", "ends with a dot or a space"],
+    ["package/a|b", "Windows forbids"],
+    ["package/run\u202egnp.sh", "\\u202e"],
+    ["package/\u2067x/SKILL.md", "bidirectional"],
+    ["package/x\ufeff.md", "zero-width"],
   ])("refuses %s (%s)", (raw, why) => {
     expect(() => checkEntryPath(raw)).toThrow(why);
   });
