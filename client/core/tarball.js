@@ -94,6 +94,8 @@ export async function readPackageTarball(bytes) {
   };
   /** @type {Map<string, {type: "file" | "dir", mode: number, chunks: Buffer[]}>} */
   const seen = new Map();
+  /** @type {Set<string>} */
+  const collisions = new Set();
   let entryCount = 0;
   let unpackedSize = 0;
 
@@ -117,7 +119,14 @@ export async function readPackageTarball(bytes) {
           throw unsafe(`The tarball entry "${entry.path}" is a ${entry.type}; only files and folders are allowed.`);
         }
         if (rel === "") return entry.resume();
-        if (seen.has(rel)) throw unsafe(`The tarball entry "${entry.path}" appears twice.`);
+        // As the registry compares them: names that differ only in case or Unicode form are one file on macOS and Windows.
+        const key = rel.normalize("NFC").toLowerCase();
+        if (collisions.has(key)) {
+          throw unsafe(
+            `The tarball entry "${entry.path}" appears twice (names that differ only in case or Unicode form are one file on macOS and Windows).`,
+          );
+        }
+        collisions.add(key);
         /** @type {Buffer[]} */
         const chunks = [];
         const type = entry.type === "Directory" ? "dir" : "file";

@@ -163,7 +163,7 @@ export const HOSTILE_TARBALLS: HostileTarball[] = [
       ["name ending with a dot", "package/run.sh."],
       ["name ending with a space", "package/notes "],
       ["colon (an NTFS alternate data stream)", "package/SKILL.md:evil"],
-      ["right-to-left override U+202E (evil<RLO>hs.md shows as evildm.sh)", "package/evil\u202ehs.md"],
+      ["right-to-left override U+202E (evil[RLO]hs.md shows as evildm.sh)", "package/evil\u202ehs.md"],
       ["zero-width space U+200B in a name", "package/SKILL\u200b.md"],
       ["left-to-right isolate U+2066 in a folder name", "package/scr\u2066ipts/run.sh"],
     ] as const
