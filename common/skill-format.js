@@ -96,3 +96,41 @@ export function checkSkillMdName(frontmatterName, pkg) {
     );
   }
 }
+
+// File names inside a package. Both the registry (at publish) and the client (at install) refuse
+// names that some operating system cannot hold faithfully, or that read differently than they are.
+const WINDOWS_DEVICE_RE = /^(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])$/i;
+const WINDOWS_FORBIDDEN_RE = /[<>:"|?*\u007f]/;
+// Zero-width and bidirectional controls: a file that looks like `run.sh` but is not.
+const INVISIBLE = "\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff";
+const INVISIBLE_RE = new RegExp(`[${INVISIBLE}]`);
+
+/**
+ * Why one file or folder name (a path segment, not `.` or `..`) cannot be installed safely
+ * everywhere, or null when it can. Control characters, `/` and `\` are the caller's to refuse.
+ * @param {string} name
+ * @returns {string | null}
+ */
+export function unsafeFileNameReason(name) {
+  // `NUL.txt` and `nul .md` name the device too: Windows looks at the part before the first dot.
+  if (WINDOWS_DEVICE_RE.test(name.split(".")[0].replace(/ +$/, ""))) {
+    return "is a reserved device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9)";
+  }
+  if (/[. ]$/.test(name)) return "ends with a dot or a space, which Windows drops";
+  if (WINDOWS_FORBIDDEN_RE.test(name)) return 'has a character Windows forbids in file names (< > : " | ? *)';
+  if (INVISIBLE_RE.test(name)) {
+    return "has an invisible zero-width or bidirectional control character, so it would not read as what it is";
+  }
+  return null;
+}
+
+/**
+ * A name as it can be shown in a message: invisible and control characters spelled as `\u202e`.
+ * @param {string} name
+ */
+export function visibleName(name) {
+  return name.replace(
+    new RegExp(`[\\u0000-\\u001f\\u007f${INVISIBLE}]`, "g"),
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

@@ -1,6 +1,7 @@
 // installRegistrySkill: resolve → download → verify integrity → extract into a temp folder beside
 // the target → write .skild/install.json → atomic rename into place. Any failure leaves the
-// previous install as it was and no temp folder behind.
+// previous install as it was and no temp folder behind; a crash (kill -9, power loss) leaves at
+// most named leftovers that the next skild run in that folder undoes (`openSkillsDir`).
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -14,8 +15,17 @@ import { readPackageTarball, writeEntries } from "./tarball.js";
 
 export const RECORD_DIR = ".skild";
 export const RECORD_FILE = "install.json";
-const TEMP_PREFIX = ".skild-tmp-";
-const ASIDE_PREFIX = ".skild-old-";
+// Leftovers beside the skill folders, named `<prefix><installDir>-<pid>-<random>`:
+const TEMP_PREFIX = ".skild-tmp-"; // a new version being unpacked
+const ASIDE_PREFIX = ".skild-old-"; // the previous version, moved aside for the swap
+const TRASH_PREFIX = ".skild-del-"; // an uninstalled skill being deleted
+const LEFTOVER_RE = /^\.skild-(tmp|old|del)-(.+)-(\d+)-[A-Za-z0-9]+$/;
+/** A leftover of a live process is another install in progress, unless it is this old (its pid was reused). */
+const LIVE_OWNER_GRACE_MS = 60 * 60 * 1000;
+const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000;
+
+/** @param {string} prefix @param {string} installDir */
+const leftoverName = (prefix, installDir) => `${prefix}${installDir}-${process.pid}-`;
 
 /**
  * @typedef {import("./names.js").SkillRef} SkillRef
@@ -90,8 +100,79 @@ async function exists(p) {
 }
 
 /**
+ * Whether a leftover was abandoned by a process that is gone: made before this one started, and
+ * its owner is dead (or long since reused). A concurrent install's leftovers are left alone.
+ * @param {number} pid
+ * @param {number} mtimeMs
+ */
+function abandoned(pid, mtimeMs) {
+  if (pid === process.pid || mtimeMs >= PROCESS_STARTED_MS) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return /** @type {NodeJS.ErrnoException} */ (err).code === "ESRCH";
+  }
+  return Date.now() - mtimeMs > LIVE_OWNER_GRACE_MS;
+}
+
+/**
+ * Undoes what an interrupted skild left in a skills folder: a skill whose folder is missing while
+ * its previous version sits aside (killed inside the swap) gets that version back; abandoned temp,
+ * aside and trash folders are deleted. Best effort: a step that fails is retried by the next run.
+ * @param {string} parent a skills folder
+ * @param {string} [installDir] only this skill's leftovers
+ */
+export async function recoverInterrupted(parent, installDir) {
+  let names;
+  try {
+    names = await readdir(parent);
+  } catch {
+    return; // no folder yet: nothing to recover
+  }
+  /** @type {Map<string, {name: string, mtimeMs: number}[]>} installDir → abandoned asides */
+  const asides = new Map();
+  for (const name of names) {
+    const match = LEFTOVER_RE.exec(name);
+    if (!match || (installDir !== undefined && match[2] !== installDir)) continue;
+    const [, kind, dir, pid] = match;
+    const full = path.join(parent, name);
+    try {
+      const { mtimeMs } = await lstat(full);
+      if (!abandoned(Number(pid), mtimeMs)) continue;
+      if (kind === "old") asides.set(dir, [...(asides.get(dir) ?? []), { name, mtimeMs }]);
+      else await rm(full, { recursive: true, force: true });
+    } catch {}
+  }
+  for (const [dir, found] of asides) {
+    try {
+      const target = path.join(parent, dir);
+      // Killed between moving the old version aside and moving the new one in: put the old one back.
+      if (!(await exists(target))) {
+        const newest = found.sort((a, b) => b.mtimeMs - a.mtimeMs).shift();
+        if (newest) await rename(path.join(parent, newest.name), target);
+      }
+      for (const { name } of found) await rm(path.join(parent, name), { recursive: true, force: true });
+    } catch {}
+  }
+}
+
+/**
+ * The skills folder of an agent, after undoing what an interrupted run left there. Every command
+ * that reads or changes installed skills comes through here first.
+ * @param {string} platform
+ * @param {InstallScope} scope
+ * @param {string} projectDir
+ * @param {string} [installDir] recover only this skill's leftovers
+ */
+export async function openSkillsDir(platform, scope, projectDir, installDir) {
+  const parent = skillsDir(platform, scope, projectDir);
+  await recoverInterrupted(parent, installDir);
+  return parent;
+}
+
+/**
  * Moves `fresh` to `target`; an existing `target` is renamed aside first and put back if the
- * move fails, then deleted.
+ * move fails, then deleted. A crash between the two renames is undone by `recoverInterrupted`.
  * @param {string} fresh
  * @param {string} target
  */
@@ -100,7 +181,7 @@ export async function swapIntoPlace(fresh, target) {
   if (await exists(target)) {
     aside = path.join(
       path.dirname(target),
-      `${ASIDE_PREFIX}${path.basename(target)}-${randomBytes(4).toString("hex")}`,
+      `${leftoverName(ASIDE_PREFIX, path.basename(target))}${randomBytes(4).toString("hex")}`,
     );
     await rename(target, aside);
   }
@@ -219,7 +300,7 @@ export async function installRegistrySkill(opts) {
   /** @type {InstallResult[]} */
   const results = [];
   for (const { platform, scope } of opts.targets) {
-    const parent = skillsDir(platform, scope, projectDir);
+    const parent = await openSkillsDir(platform, scope, projectDir, skill.installDir);
     const target = path.join(parent, skill.installDir);
     const base = { name: skill.canonical, requested, platform, scope, dir: target, ...resolved };
     const existing = await readInstallRecord(target);
@@ -243,7 +324,7 @@ export async function installRegistrySkill(opts) {
     contents ??= await fetchVerified(registry, skill, resolved, opts.progress ?? process.stderr);
 
     await mkdir(parent, { recursive: true });
-    const temp = await mkdtemp(path.join(parent, `${TEMP_PREFIX}${skill.installDir}-`));
+    const temp = await mkdtemp(path.join(parent, leftoverName(TEMP_PREFIX, skill.installDir)));
     try {
       await writeEntries(temp, contents.entries);
       /** @type {InstallRecord} */
@@ -287,7 +368,7 @@ export async function listInstalled({ platforms, scopes, projectDir }) {
   const found = [];
   for (const scope of scopes) {
     for (const platform of platforms) {
-      const parent = skillsDir(platform, scope, projectDir);
+      const parent = await openSkillsDir(platform, scope, projectDir);
       let names;
       try {
         names = await readdir(parent);
@@ -307,11 +388,15 @@ export async function listInstalled({ platforms, scopes, projectDir }) {
 }
 
 /**
- * Removes an installed skill folder (renamed aside first, so a half-deleted skill is never visible).
+ * Removes an installed skill folder: renamed to a trash name first, so a half-deleted skill is never
+ * visible, and a crash mid-delete is finished by the next run (never restored, unlike an aside).
  * @param {string} dir
  */
 export async function removeInstalled(dir) {
-  const aside = path.join(path.dirname(dir), `${ASIDE_PREFIX}${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
-  await rename(dir, aside);
-  await rm(aside, { recursive: true, force: true });
+  const trash = path.join(
+    path.dirname(dir),
+    `${leftoverName(TRASH_PREFIX, path.basename(dir))}${randomBytes(4).toString("hex")}`,
+  );
+  await rename(dir, trash);
+  await rm(trash, { recursive: true, force: true });
 }

@@ -7,7 +7,14 @@ import path from "node:path";
 import semver from "semver";
 import ssri from "ssri";
 import { create as createTar } from "tar";
-import { checkSkillMdName, parseSkillMd, SkillFormatError, splitCanonicalName } from "../../common/skill-format.js";
+import {
+  checkSkillMdName,
+  parseSkillMd,
+  SkillFormatError,
+  splitCanonicalName,
+  unsafeFileNameReason,
+  visibleName,
+} from "../../common/skill-format.js";
 import { CliError, UsageError } from "./errors.js";
 import { skillRef } from "./names.js";
 import { readPackageTarball } from "./tarball.js";
@@ -55,6 +62,20 @@ function globToRegExp(glob) {
     else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
   return new RegExp(`^${anchored ? "" : "(?:.*/)?"}${re}$`);
+}
+
+/**
+ * The registry refuses names some OS cannot hold (and installers would refuse them): say so before packing.
+ * @param {string} rel
+ * @param {string} name
+ */
+function assertPortableName(rel, name) {
+  const reason = unsafeFileNameReason(name);
+  if (reason) {
+    throw new CliError(`${visibleName(rel)}: "${visibleName(name)}" ${reason}; rename it or list it in .skildignore.`, {
+      code: "UNSAFE_NAME",
+    });
+  }
 }
 
 /**
@@ -112,11 +133,13 @@ export async function collectSkillFiles(dir) {
         );
       }
       if (entry.isDirectory()) {
-        if (!ignored(childRel, true)) await walk(childRel);
+        if (ignored(childRel, true)) continue;
+        assertPortableName(childRel, entry.name);
+        await walk(childRel);
       } else if (entry.isFile()) {
-        if (!ignored(childRel, false)) {
-          files.push({ path: childRel, size: (await lstat(path.join(dir, childRel))).size });
-        }
+        if (ignored(childRel, false)) continue;
+        assertPortableName(childRel, entry.name);
+        files.push({ path: childRel, size: (await lstat(path.join(dir, childRel))).size });
       }
     }
   }

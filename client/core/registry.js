@@ -207,16 +207,26 @@ export function createRegistryClient({ url, token }) {
       const chunks = [];
       let received = 0;
       if (res.body) {
-        for await (const chunk of res.body) {
-          received += chunk.byteLength;
-          if (received > limit) {
-            throw new CliError(
-              `The download of ${target.href} is larger than the ${formatBytes(limit)} the registry announced; refusing it.`,
-              { code: "TOO_LARGE" },
-            );
+        try {
+          for await (const chunk of res.body) {
+            received += chunk.byteLength;
+            if (received > limit) {
+              throw new CliError(
+                `The download of ${target.href} is larger than the ${formatBytes(limit)} the registry announced; refusing it.`,
+                { code: "TOO_LARGE" },
+              );
+            }
+            chunks.push(chunk);
+            opts.onProgress?.({ received, total });
           }
-          chunks.push(chunk);
-          opts.onProgress?.({ received, total });
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          // The connection dropped or timed out mid-body: say how far it got; nothing was installed.
+          const of = total === undefined ? "" : ` of ${formatBytes(total)}`;
+          throw new CliError(
+            `The download of ${target.href} was cut off after ${formatBytes(received)}${of} (${networkReason(err)}); nothing was installed. Try again.`,
+            { code: "DOWNLOAD_FAILED" },
+          );
         }
       }
       const bytes = new Uint8Array(received);

@@ -1,11 +1,12 @@
 // Reads a package tarball the way the client trusts it: fully in memory, every entry checked
 // before anything touches the disk. Only regular files and folders under `package/`; no links,
-// absolute paths, `..`, devices or duplicates, whatever the server sent.
+// absolute paths, `..`, devices, duplicates or names some OS cannot hold, whatever the server sent.
 import { Buffer } from "node:buffer";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Parser } from "tar";
+import { unsafeFileNameReason, visibleName } from "../../common/skill-format.js";
 import { CliError } from "./errors.js";
 import { formatBytes } from "./format.js";
 
@@ -51,6 +52,15 @@ export function checkEntryPath(raw) {
   if (segments.includes("..")) throw unsafe(`The tarball entry "${raw}" contains ".."; refusing to install it.`);
   const parts = segments.filter((s) => s !== "" && s !== ".");
   if (parts[0] !== "package") throw unsafe(`The tarball entry "${raw}" is outside package/; refusing to install it.`);
+  // The registry refuses these at publish too (one rule, common/skill-format.js); another server may not.
+  for (const part of parts.slice(1)) {
+    const reason = unsafeFileNameReason(part);
+    if (reason) {
+      throw unsafe(
+        `The tarball entry "${visibleName(raw)}": "${visibleName(part)}" ${reason}; refusing to install it.`,
+      );
+    }
+  }
   return parts.slice(1).join("/");
 }
 
@@ -84,6 +94,8 @@ export async function readPackageTarball(bytes) {
   };
   /** @type {Map<string, {type: "file" | "dir", mode: number, chunks: Buffer[]}>} */
   const seen = new Map();
+  /** @type {Set<string>} */
+  const collisions = new Set();
   let entryCount = 0;
   let unpackedSize = 0;
 
@@ -107,7 +119,14 @@ export async function readPackageTarball(bytes) {
           throw unsafe(`The tarball entry "${entry.path}" is a ${entry.type}; only files and folders are allowed.`);
         }
         if (rel === "") return entry.resume();
-        if (seen.has(rel)) throw unsafe(`The tarball entry "${entry.path}" appears twice.`);
+        // As the registry compares them: names that differ only in case or Unicode form are one file on macOS and Windows.
+        const key = rel.normalize("NFC").toLowerCase();
+        if (collisions.has(key)) {
+          throw unsafe(
+            `The tarball entry "${entry.path}" appears twice (names that differ only in case or Unicode form are one file on macOS and Windows).`,
+          );
+        }
+        collisions.add(key);
         /** @type {Buffer[]} */
         const chunks = [];
         const type = entry.type === "Directory" ? "dir" : "file";

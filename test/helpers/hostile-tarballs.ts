@@ -153,6 +153,28 @@ export const HOSTILE_TARBALLS: HostileTarball[] = [
       expectedCode: "UNSAFE_PATH",
     }),
   ),
+  // Names some OS cannot hold faithfully, or that read as something else (one rule with the client).
+  ...(
+    [
+      ["Windows device name CON", "package/CON"],
+      ["Windows device name with an extension (nul.md)", "package/nul.md"],
+      ["Windows device name as a folder (aux/)", "package/aux/run.sh"],
+      ["Windows device name COM1 with a trailing space", "package/COM1 .txt"],
+      ["name ending with a dot", "package/run.sh."],
+      ["name ending with a space", "package/notes "],
+      ["colon (an NTFS alternate data stream)", "package/SKILL.md:evil"],
+      ["right-to-left override U+202E (evil[RLO]hs.md shows as evildm.sh)", "package/evil\u202ehs.md"],
+      ["zero-width space U+200B in a name", "package/SKILL\u200b.md"],
+      ["left-to-right isolate U+2066 in a folder name", "package/scr\u2066ipts/run.sh"],
+    ] as const
+  ).map(
+    ([what, path]): HostileTarball => ({
+      name: `name: ${what}`,
+      build: withEntries([{ path, content: "echo owned" }]),
+      expectedStatus: 400,
+      expectedCode: "UNSAFE_PATH",
+    }),
+  ),
   {
     name: "path: a file name of 256 bytes (via a pax header)",
     build: (pkg) =>

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ssri from "ssri";
@@ -12,22 +12,9 @@ import {
   type FakeRegistry,
   type FakeResponse,
   publishVersions,
+  snapshot,
   startFakeRegistry,
 } from "./cli-helpers";
-
-/** Every file under `dir` with its content: to prove a failed install changed nothing. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rel of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    const full = path.join(dir, rel);
-    try {
-      out[rel] = readFileSync(full, "utf8");
-    } catch {
-      out[rel] = "<dir>";
-    }
-  }
-  return out;
-}
 
 const integrityOf = (bytes: Uint8Array) => ssri.fromData(Buffer.from(bytes), { algorithms: ["sha512"] }).toString();
 
@@ -153,6 +140,25 @@ describe("skild install refuses bad downloads", () => {
       'is a hard link (to "/etc/passwd"); links are not allowed in a skill',
     ],
     ["a device", { path: "package/tty", type: "chardev" }, "only files and folders are allowed"],
+    // Names some OS cannot hold, or that read as something else: refused by the same rule the registry applies.
+    ["a Windows device name", { path: "package/CON", content: "x" }, '"CON" is a reserved device name on Windows'],
+    [
+      "a Windows device name with an extension",
+      { path: "package/docs/aux.md", content: "x" },
+      '"aux.md" is a reserved device name on Windows',
+    ],
+    ["a name ending with a dot", { path: "package/run.sh.", content: "x" }, '"run.sh." ends with a dot or a space'],
+    ["a colon (NTFS stream)", { path: "package/SKILL.md:x", content: "x" }, "a character Windows forbids"],
+    [
+      "a right-to-left override",
+      { path: "package/evil\u202ehs.md", content: "x" },
+      '"evil\\u202ehs.md" has an invisible zero-width or bidirectional control character',
+    ],
+    [
+      "a zero-width space",
+      { path: "package/SKILL\u200b.md", content: "x" },
+      '"SKILL\\u200b.md" has an invisible zero-width or bidirectional control character',
+    ],
   ];
 
   it.each(hostile)("a tarball with %s: refused though its integrity matches", async (_label, entry, message) => {

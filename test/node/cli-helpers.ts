@@ -1,7 +1,7 @@
 // Shared by the CLI tests: run the real `skild` binary in a throwaway HOME/SKILD_HOME/project, make
 // skill folders, and stand up a fake registry (node:http) that forwards to the real Worker but can
 // corrupt what it serves.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +32,8 @@ export interface CliSandbox {
   project: string;
   /** Runs `skild ...args` with SKILD_REGISTRY_URL set to the sandbox's registry (override with env). */
   run: (args: string[], opts?: RunOptions) => Promise<RunResult>;
+  /** Like run, but returns at once with the process, to kill it mid-way. */
+  start: (args: string[], opts?: RunOptions) => StartedSkild;
   /** Like run, but throws with the output when the exit code is not 0. */
   ok: (args: string[], opts?: RunOptions) => Promise<RunResult>;
   /** Like run, but parses stdout as JSON (adds --json). */
@@ -39,15 +41,25 @@ export interface CliSandbox {
   cleanup: () => void;
 }
 
-export function runSkild(args: string[], opts: RunOptions & { env: Record<string, string | undefined> }) {
-  return new Promise<RunResult>((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
-    const child = spawn(process.execPath, [SKILD_BIN, ...args], {
-      cwd: opts.cwd,
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+/** A running `skild` process (to signal it) and its result once it exits. */
+export interface StartedSkild {
+  child: ChildProcess;
+  /** `code` is -1 when the process was killed by a signal (`signal` says which). */
+  result: Promise<RunResult & { signal: NodeJS.Signals | null }>;
+}
+
+export function startSkild(
+  args: string[],
+  opts: RunOptions & { env: Record<string, string | undefined> },
+): StartedSkild {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
+  const child = spawn(process.execPath, [SKILD_BIN, ...args], {
+    cwd: opts.cwd,
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const result = new Promise<RunResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -57,9 +69,14 @@ export function runSkild(args: string[], opts: RunOptions & { env: Record<string
       stderr += d;
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(opts.input ?? "");
+    child.on("close", (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
   });
+  child.stdin.end(opts.input ?? "");
+  return { child, result };
+}
+
+export function runSkild(args: string[], opts: RunOptions & { env: Record<string, string | undefined> }) {
+  return startSkild(args, opts).result;
 }
 
 export function createSandbox(registryUrl?: string): CliSandbox {
@@ -69,8 +86,8 @@ export function createSandbox(registryUrl?: string): CliSandbox {
   const project = path.join(root, "project");
   mkdirSync(home, { recursive: true });
   mkdirSync(project, { recursive: true });
-  const run = (args: string[], opts: RunOptions = {}) =>
-    runSkild(args, {
+  const start = (args: string[], opts: RunOptions = {}) =>
+    startSkild(args, {
       cwd: opts.cwd ?? project,
       input: opts.input,
       env: {
@@ -83,6 +100,7 @@ export function createSandbox(registryUrl?: string): CliSandbox {
         ...opts.env,
       },
     });
+  const run = (args: string[], opts: RunOptions = {}): Promise<RunResult> => start(args, opts).result;
   const ok = async (args: string[], opts?: RunOptions) => {
     const result = await run(args, opts);
     if (result.code !== 0) {
@@ -98,6 +116,7 @@ export function createSandbox(registryUrl?: string): CliSandbox {
     skildHome,
     project,
     run,
+    start,
     ok,
     json: async <T>(args: string[], opts?: RunOptions) => JSON.parse((await ok([...args, "--json"], opts)).stdout) as T,
     cleanup: () => rmSync(root, { recursive: true, force: true }),
@@ -175,6 +194,20 @@ export function listTree(dir: string): string[] {
   }
 }
 
+/** Every file under `dir` with its content: to prove a failed install changed nothing. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const full = path.join(dir, rel);
+    try {
+      out[rel] = readFileSync(full, "utf8");
+    } catch {
+      out[rel] = "<dir>";
+    }
+  }
+  return out;
+}
+
 export interface FakeRegistry {
   url: string;
   /** Requests seen, as "METHOD /path". */
@@ -182,7 +215,10 @@ export interface FakeRegistry {
   stop: () => Promise<void>;
 }
 
-export type FakeResponse = { status?: number; headers?: Record<string, string>; body: string | Uint8Array };
+export type FakeResponse =
+  | { status?: number; headers?: Record<string, string>; body: string | Uint8Array }
+  /** Answer on the raw socket: write part of a body, then stall or cut the connection. */
+  | { raw: (res: http.ServerResponse) => void };
 
 /**
  * A registry in front of the real one. `intercept` may answer a request itself (given the upstream's
@@ -224,6 +260,10 @@ export async function startFakeRegistry(
     requests.push(`${method} ${pathname}`);
     try {
       const answer = (await intercept({ method, path: pathname }, () => forwardRequest(req, body), self)) ?? null;
+      if (answer && "raw" in answer) {
+        answer.raw(res);
+        return;
+      }
       if (answer) {
         res.writeHead(answer.status ?? 200, { "Content-Type": "application/json", ...answer.headers });
         res.end(answer.body);

@@ -65,6 +65,21 @@ describe("collectSkillFiles", () => {
   });
 });
 
+describe("collectSkillFiles refuses names the registry would refuse", () => {
+  it.each([
+    ["aux.md", '"aux.md" is a reserved device name on Windows'],
+    ["docs/NUL/x.md", 'docs/NUL: "NUL" is a reserved device name on Windows'],
+    ["notes.", "ends with a dot or a space"],
+    ["a:b.md", "a character Windows forbids"],
+    ["run\u202egnp.sh", '"run\\u202egnp.sh" has an invisible zero-width or bidirectional control character'],
+  ])("%s, unless .skildignore lists it", async (rel, message) => {
+    const dir = folder({ "SKILL.md": "x", [rel]: "x" });
+    await expect(collectSkillFiles(dir)).rejects.toThrow(message);
+    writeFileSync(path.join(dir, ".skildignore"), `${rel.split("/")[0]}\n`);
+    expect(await collectSkillFiles(dir)).toEqual([{ path: "SKILL.md", size: 1 }]);
+  });
+});
+
 describe("inspectSkillFolder: name and version", () => {
   it("takes --name, else package.json, else a full frontmatter name", async () => {
     const bare = folder({ "SKILL.md": skillMd("name: x-skill\ndescription: d\nversion: 1.0.0") });

@@ -18,6 +18,10 @@ describe("checkEntryPath", () => {
     ["package/SKILL.md", "SKILL.md"],
     ["package/./docs//a.md", "docs/a.md"],
     ["package/", ""],
+    ["package/console.md", "console.md"],
+    ["package/CONTRIBUTING.md", "CONTRIBUTING.md"],
+    ["package/.hidden/x", ".hidden/x"],
+    ["package/résumé.md", "résumé.md"],
   ])("accepts %s as %s", (raw, rel) => {
     expect(checkEntryPath(raw)).toBe(rel);
   });
@@ -30,6 +34,15 @@ describe("checkEntryPath", () => {
     ["package/a\u0000b", "control character"],
     ["other/SKILL.md", "outside package/"],
     ["SKILL.md", "outside package/"],
+    ["package/NUL", "reserved device name"],
+    ["package/lpt1.txt", "reserved device name"],
+    ["package/com\u00b9/x.md", "reserved device name"],
+    ["package/notes.", "ends with a dot"],
+    ["package/notes ", "ends with a dot or a space"],
+    ["package/a|b", "Windows forbids"],
+    ["package/run\u202egnp.sh", "\\u202e"],
+    ["package/\u2067x/SKILL.md", "bidirectional"],
+    ["package/x\ufeff.md", "zero-width"],
   ])("refuses %s (%s)", (raw, why) => {
     expect(() => checkEntryPath(raw)).toThrow(why);
   });
@@ -47,10 +60,22 @@ describe("readPackageTarball", () => {
     ["hard link", { path: "package/h", type: "hardlink", linkpath: "package/SKILL.md" }, "hard link"],
     ["fifo", { path: "package/f", type: "fifo" }, "only files and folders"],
     ["duplicate", { path: "package/SKILL.md", content: "again" }, "appears twice"],
+    [
+      "duplicate by case (one file on macOS and Windows)",
+      { path: "package/skill.md", content: "again" },
+      "appears twice",
+    ],
     ["dotdot", { path: "package/../../x", content: "x" }, '".."'],
     ["file used as folder", { path: "package/SKILL.md/x", content: "x" }, "both a file and a folder"],
   ])("refuses a %s", async (_label, entry, message) => {
     await expect(readPackageTarball(await packageWith(entry))).rejects.toThrow(message);
+  });
+  it("refuses the same name in NFC and NFD forms (one file on macOS)", async () => {
+    const twins = await packageWith(
+      { path: "package/caf\u00e9.md", content: "a" },
+      { path: "package/cafe\u0301.md", content: "b" },
+    );
+    await expect(readPackageTarball(twins)).rejects.toThrow("appears twice");
   });
   it("refuses what is not gzip, and a gzip bomb", async () => {
     await expect(readPackageTarball(new TextEncoder().encode("plain text"))).rejects.toThrow("not a gzip tarball");

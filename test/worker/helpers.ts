@@ -75,3 +75,29 @@ export async function storeCounts() {
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/** Checks a refusal: status, JSON `{error, code}` with a message, and the code when given. */
+export async function expectRefused(res: Response, status: number | number[], code?: string) {
+  const text = await res.text();
+  const statuses = Array.isArray(status) ? status : [status];
+  expect(statuses, `status ${res.status}: ${text.slice(0, 300)}`).toContain(res.status);
+  expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as { error: unknown; code: unknown };
+  expect(typeof body.error).toBe("string");
+  expect(typeof body.code).toBe("string");
+  if (code) expect(body.code).toBe(code);
+  return body as { error: string; code: string };
+}
+
+/** A request body that never ends, counting what the server pulls from it. */
+export function endlessBody() {
+  const chunk = new Uint8Array(64 * 1024);
+  const meter = { pulled: 0 };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      meter.pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, meter };
+}

@@ -170,6 +170,28 @@ describe("login throttling", () => {
   });
 });
 
+describe("login_failures stays small", () => {
+  it("a failed login prunes counters whose window has ended, and keeps live ones", async () => {
+    const longAgo = Math.floor(Date.now() / 1000) - 3600;
+    const expired = Array.from({ length: 10 }, (_, i) => `account:expired-${uniqueHandle("x")}-${i}`);
+    const live = `account:${uniqueHandle("live")}`;
+    await env.DB.batch([
+      ...expired.map((key) =>
+        env.DB.prepare("INSERT INTO login_failures (key, failures, window_start) VALUES (?, 3, ?)").bind(key, longAgo),
+      ),
+      env.DB.prepare("INSERT INTO login_failures (key, failures, window_start) VALUES (?, 3, ?)").bind(
+        live,
+        Math.floor(Date.now() / 1000),
+      ),
+    ]);
+    expect((await wrong(uniqueHandle("ghost"))).status).toBe(401);
+    const left = await env.DB.prepare(`SELECT key FROM login_failures WHERE key IN (SELECT value FROM json_each(?))`)
+      .bind(JSON.stringify([...expired, live]))
+      .all<{ key: string }>();
+    expect(left.results.map((r) => r.key)).toEqual([live]);
+  });
+});
+
 describe("secrets at rest and in logs", () => {
   afterEach(() => vi.restoreAllMocks());
 

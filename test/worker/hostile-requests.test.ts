@@ -1,37 +1,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { skillTarball } from "../helpers/tarball";
-import { type Account, call, createAccount, postJson, publish, storeCounts } from "./helpers";
+import {
+  type Account,
+  call,
+  createAccount,
+  endlessBody,
+  expectRefused,
+  postJson,
+  publish,
+  storeCounts,
+} from "./helpers";
 
 // Hostile HTTP requests against the skild API: bodies, content types, sizes, names, URL tricks and
 // methods. Every answer is a 4xx `{error, code}` JSON (never a 500, never a success), and nothing is stored.
 
 const MIB = 1024 * 1024;
-
-/** Checks a refusal: status, JSON `{error, code}` with a message, and the code when given. */
-async function expectRefused(res: Response, status: number | number[], code?: string) {
-  const text = await res.text();
-  const statuses = Array.isArray(status) ? status : [status];
-  expect(statuses, `status ${res.status}: ${text.slice(0, 300)}`).toContain(res.status);
-  expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
-  const body = JSON.parse(text) as { error: unknown; code: unknown };
-  expect(typeof body.error).toBe("string");
-  expect(typeof body.code).toBe("string");
-  if (code) expect(body.code).toBe(code);
-  return body as { error: string; code: string };
-}
-
-/** A request body that never ends, counting what the server pulls from it. */
-function endlessBody() {
-  const chunk = new Uint8Array(64 * 1024);
-  const meter = { pulled: 0 };
-  const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      meter.pulled += chunk.byteLength;
-      controller.enqueue(chunk);
-    },
-  });
-  return { stream, meter };
-}
 
 let owner: Account;
 let stranger: Account;

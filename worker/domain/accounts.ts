@@ -74,6 +74,8 @@ export async function signup(db: D1Database, input: z.infer<typeof signupSchema>
 // client address, further attempts get 429 until the window ends.
 const MAX_FAILURES = 5;
 const WINDOW_SECONDS = 15 * 60;
+/** More than one attempt can add (two keys), so expired rows never pile up. */
+const PRUNE_PER_ATTEMPT = 20;
 
 /**
  * Counts this attempt against every key *before* the password is checked, in one atomic batch, and
@@ -88,9 +90,17 @@ async function countAttempt(db: D1Database, keys: string[], nowSeconds: number):
        window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END
      RETURNING failures, window_start`,
   );
-  const results = await db.batch<{ failures: number; window_start: number }>(
-    keys.map((key) => stmt.bind(key, nowSeconds, WINDOW_SECONDS)),
-  );
+  const results = await db.batch<{ failures: number; window_start: number }>([
+    // Expired windows count for nothing: prune a bounded number of them with every attempt, so
+    // guesses against made-up handles do not grow the table forever.
+    db
+      .prepare(
+        `DELETE FROM login_failures WHERE rowid IN
+           (SELECT rowid FROM login_failures WHERE window_start + ?2 <= ?1 LIMIT ${PRUNE_PER_ATTEMPT})`,
+      )
+      .bind(nowSeconds, WINDOW_SECONDS),
+    ...keys.map((key) => stmt.bind(key, nowSeconds, WINDOW_SECONDS)),
+  ]);
   for (const { results: rows } of results) {
     const row = rows[0];
     if (row && row.failures > MAX_FAILURES) {

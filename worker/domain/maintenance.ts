@@ -3,12 +3,12 @@
 // tarball object stays in R2 too, since content-addressed objects may be shared and a concurrent
 // publish of the same bytes must never find its object deleted.
 import semver from "semver";
-import { badRequest, conflict, notFound } from "../errors";
+import { badRequest, clip, conflict, notFound } from "../errors";
 import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
 import { parseRev } from "./packument";
-import { assertOwner } from "./publish";
-import type { SkillRow } from "./skills";
+import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { getVersion, type SkillRow } from "./skills";
 import { compareVersions, parseExactVersion } from "./versions";
 
 export const MAX_DEPRECATION_CHARS = 1024;
@@ -33,9 +33,15 @@ async function versionStates(db: D1Database, skillId: number): Promise<Map<strin
 export function assertRev(skill: SkillRow, rev: string | undefined): void {
   if (rev === undefined) return;
   const revision = parseRev(rev);
+  if (revision === null) {
+    throw badRequest(
+      `"${clip(rev)}" is not a revision; use the _rev of the packument you read (GET /<name>?write=true).`,
+      "INVALID_REV",
+    );
+  }
   if (revision !== skill.revision) {
     throw conflict(
-      `${canonicalName(skill)} changed since it was read (revision ${skill.revision}, not ${rev}); fetch it again and retry.`,
+      `${canonicalName(skill)} changed since it was read (revision ${skill.revision}, not ${revision}); fetch it again and retry.`,
       "REV_MISMATCH",
     );
   }
@@ -169,6 +175,9 @@ async function applyVersionChanges(
       .map((s) => s.version);
     const candidate = latestCandidate(live);
     if (candidate) {
+      // If `latest` lands on the candidate, the skill's description follows it (as a publish does).
+      const row = await getVersion(db, skill.id, candidate);
+      const description = row && storedDescription(row);
       statements.push(
         db
           .prepare(
@@ -178,6 +187,7 @@ async function applyVersionChanges(
              ON CONFLICT (skill_id, tag) DO NOTHING`,
           )
           .bind(skill.id, candidate),
+        ...(description ? [describeIfLatest(db, skill, candidate, description)] : []),
       );
     }
   }

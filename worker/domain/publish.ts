@@ -128,8 +128,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     if (err instanceof SkillFormatError) throw badRequest(err.message, err.code);
     throw err;
   }
-  const description =
-    typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
+  const description = pickDescription(pkg, frontmatter.description);
   const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
@@ -216,13 +215,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
           ? [skill.scope, skill.name, version]
           : [skill.scope, skill.name, version, prerelease ? 1 : 0, sortKey(version)]),
       ),
-    // The skill's description follows its latest version.
-    db
-      .prepare(
-        `UPDATE skills SET description = ?3 WHERE scope = ?1 AND name = ?2
-         AND EXISTS (SELECT 1 FROM dist_tags WHERE skill_id = skills.id AND tag = 'latest' AND version = ?4)`,
-      )
-      .bind(skill.scope, skill.name, description, version),
+    describeIfLatest(db, skill, version, description),
   );
   try {
     await db.batch(statements);
@@ -251,6 +244,39 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   };
 }
 
+/** A version's description: package.json's when it has one, else SKILL.md's (which always has one). */
+function pickDescription(pkg: Record<string, unknown>, frontmatterDescription: string): string {
+  return typeof pkg.description === "string" && pkg.description.trim() ? pkg.description : frontmatterDescription;
+}
+
+/** The description of a stored version, from the manifest and SKILL.md checked at its publish; null if unreadable. */
+export function storedDescription(row: { manifest_json: string; readme: string | null }): string | null {
+  try {
+    return pickDescription(JSON.parse(row.manifest_json), parseSkillMd(row.readme ?? "").frontmatter.description);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The skill's description follows the version `latest` names. The guard is evaluated when the
+ * batch runs, so whichever write moves `latest` last also leaves its description (publish, dist-tag
+ * move, unpublish all add this statement to their batch).
+ */
+export function describeIfLatest(
+  db: D1Database,
+  skill: SkillName,
+  version: string,
+  description: string,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE skills SET description = ?3 WHERE scope = ?1 AND name = ?2
+       AND EXISTS (SELECT 1 FROM dist_tags WHERE skill_id = skills.id AND tag = 'latest' AND version = ?4)`,
+    )
+    .bind(skill.scope, skill.name, description, version);
+}
+
 /** npm publish sends `dist.integrity`/`dist.shasum` of what it packed; bytes that differ were damaged on the way. */
 function assertClaimedDigests(
   manifest: Record<string, unknown> | undefined,
@@ -258,8 +284,9 @@ function assertClaimedDigests(
 ) {
   const dist = manifest?.dist as { integrity?: unknown; shasum?: unknown } | undefined;
   if (!dist || typeof dist !== "object") return;
+  // Every npm client sends a sha512 SRI; one without it (garbage, or only a weaker hash) proves nothing.
   const claimed = typeof dist.integrity === "string" ? ssri.parse(dist.integrity) : null;
-  const integrityBad = claimed?.sha512 && !claimed.match(actual.integrity);
+  const integrityBad = dist.integrity !== undefined && !(claimed?.sha512 && claimed.match(actual.integrity));
   const shasumBad = typeof dist.shasum === "string" && dist.shasum.toLowerCase() !== actual.shasum;
   if (integrityBad || shasumBad) {
     throw badRequest(

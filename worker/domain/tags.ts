@@ -2,8 +2,8 @@
 import { badRequest, notFound } from "../errors";
 import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
-import { assertOwner } from "./publish";
-import { getDistTags, type SkillRow } from "./skills";
+import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { getDistTags, getVersion, type SkillRow } from "./skills";
 import { parseDistTag, parseExactVersion } from "./versions";
 
 /** Points `tag` at an existing live version. Returns the tags afterwards. */
@@ -17,6 +17,9 @@ export async function setDistTag(
   assertOwner(publisher, skill.scope);
   const tag = parseDistTag(rawTag);
   const version = parseExactVersion(rawVersion);
+  // Moving `latest` moves the skill's description with it (as a publish does).
+  const target = tag === "latest" ? await getVersion(db, skill.id, version) : null;
+  const description = target && storedDescription(target);
   // Insert only when the version is live: the check and the write are one statement, so a
   // concurrent unpublish cannot leave a tag pointing at nothing.
   const [insert] = await db.batch([
@@ -34,6 +37,7 @@ export async function setDistTag(
            (SELECT 1 FROM dist_tags WHERE skill_id = ?1 AND tag = ?3 AND version = ?4)`,
       )
       .bind(skill.id, new Date().toISOString(), tag, version),
+    ...(description ? [describeIfLatest(db, skill, version, description)] : []),
   ]);
   if (insert.meta.changes === 0) {
     throw notFound(`${canonicalName(skill)}@${version} does not exist; tag a published version.`, "VERSION_NOT_FOUND");

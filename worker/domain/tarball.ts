@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Parser } from "tar/parse";
+import { unsafeFileNameReason, visibleName } from "../../common/skill-format.js";
 import { badRequest, clip, RegistryError, tooLarge } from "../errors";
 import { formatBytes, type Limits } from "./limits";
 
@@ -30,7 +31,10 @@ const MAX_PATH_BYTES = 1024;
 const MAX_SEGMENT_BYTES = 255;
 const utf8Length = (text: string) => new TextEncoder().encode(text).byteLength;
 
-/** Rejects absolute paths, `..` segments, backslashes, control characters and anything outside `package/`. */
+/**
+ * Rejects absolute paths, `..` segments, backslashes, control characters, anything outside `package/`,
+ * and names some OS cannot hold faithfully (`unsafeFileNameReason`, shared with the client).
+ */
 export function checkEntryPath(path: string): string {
   if (/[\u0000-\u001f\\]/.test(path))
     throw invalid(`Tarball entry "${clip(path)}" has a control character or backslash.`, "UNSAFE_PATH");
@@ -55,6 +59,15 @@ export function checkEntryPath(path: string): string {
       `Tarball entry "${clip(path)}" is outside package/ (build the tarball with \`npm pack\` or \`skild publish\`).`,
       "UNSAFE_PATH",
     );
+  }
+  // The same rule the client applies when it installs: names every OS holds faithfully.
+  for (const segment of normalized.split("/")) {
+    const reason = unsafeFileNameReason(segment);
+    if (reason)
+      throw invalid(
+        `Tarball entry "${clip(visibleName(path))}": "${clip(visibleName(segment))}" ${reason}.`,
+        "UNSAFE_PATH",
+      );
   }
   return normalized;
 }

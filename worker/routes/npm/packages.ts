@@ -18,7 +18,7 @@ import { findSkill, getVersion, resolveSpec, type SkillRow } from "../../domain/
 import { setDistTag } from "../../domain/tags";
 import { parseExactVersion } from "../../domain/versions";
 import type { AppEnv } from "../../env";
-import { badRequest, tooLarge } from "../../errors";
+import { badRequest, clip, tooLarge } from "../../errors";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
 import { matchesIfNoneMatch } from "../../http/etag";
@@ -116,6 +116,39 @@ function decodeAttachment(file: string, attachment: z.infer<typeof attachmentSch
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * The one tarball npm attaches, named `<name>-<version>.tgz` as every npm client names it; a
+ * provenance bundle (`<name>-<version>.sigstore`) may ride along and is not stored. Anything else
+ * would be accepted and silently dropped, or is a tarball for another version: refused.
+ */
+function tarballAttachment(
+  name: SkillName,
+  version: string,
+  attachments: Record<string, z.infer<typeof attachmentSchema>>,
+): [string, z.infer<typeof attachmentSchema>] {
+  const files = Object.keys(attachments);
+  const tarballs = files.filter((file) => file.endsWith(".tgz"));
+  if (tarballs.length !== 1) {
+    throw badRequest(`Send exactly one .tgz in _attachments (found ${tarballs.length}).`, "ONE_TARBALL");
+  }
+  const [file] = tarballs;
+  const stems = [`${canonicalName(name)}-${version}`, `${name.name}-${version}`];
+  if (!stems.some((stem) => file === `${stem}.tgz`)) {
+    throw badRequest(
+      `The attachment "${clip(file)}" does not name ${canonicalName(name)}@${version}; npm names it ${stems[0]}.tgz.`,
+      "ATTACHMENT_MISMATCH",
+    );
+  }
+  const others = files.filter((f) => f !== file && !stems.some((stem) => f === `${stem}.sigstore`));
+  if (others.length > 0) {
+    throw badRequest(
+      `Unexpected attachment "${clip(others[0])}": send the tarball (and at most its .sigstore bundle) only.`,
+      "UNEXPECTED_ATTACHMENT",
+    );
+  }
+  return [file, attachments[file]];
+}
+
 async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody): Promise<Response> {
   const deps = c.get("deps");
   const publisher = c.get("publisher");
@@ -130,12 +163,7 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
       "MANIFEST_MISMATCH",
     );
   }
-  // The tarball; a provenance bundle (`.sigstore`) may ride along and is not stored.
-  const tarballs = Object.entries(body._attachments ?? {}).filter(([file]) => file.endsWith(".tgz"));
-  if (tarballs.length !== 1) {
-    throw badRequest(`Send exactly one .tgz in _attachments (found ${tarballs.length}).`, "ONE_TARBALL");
-  }
-  const [file, attachment] = tarballs[0];
+  const [file, attachment] = tarballAttachment(name, version, body._attachments ?? {});
   if (attachment.length > deps.limits.maxTarballBytes) {
     throw tooLarge(
       `The tarball is ${formatBytes(attachment.length)}; the limit is ${formatBytes(deps.limits.maxTarballBytes)}.`,
