@@ -78,17 +78,16 @@ export async function getVersion(
 
 /**
  * `spec` is an exact version, a dist-tag, or a semver range (highest match, preferring `latest`
- * when it matches, as npm does). Returns the exact version string, or throws 404.
+ * when it matches, as npm does), resolved against a skill's tags and live versions. Returns the
+ * exact version string (an exact version is returned as is: the caller looks it up), or throws 404.
  */
-export async function resolveSpec(db: D1Database, skill: SkillRow, spec: string): Promise<string> {
+export function resolveSpec(skill: SkillName, spec: string, tags: Record<string, string>, live: string[]): string {
   const name = canonicalName(skill);
   if (semver.valid(spec)) return spec;
-  const tags = await getDistTags(db, skill.id);
   if (Object.hasOwn(tags, spec)) return tags[spec];
   if (semver.validRange(spec) === null) {
     throw notFound(`${name} has no version or dist-tag "${spec}".`, "VERSION_NOT_FOUND");
   }
-  const live = (await listVersions(db, skill.id)).map((v) => v.version);
   const picked = pickFromRange(live, spec, tags.latest);
   if (!picked) throw notFound(`${name} has no version matching "${spec}".`, "VERSION_NOT_FOUND");
   return picked;

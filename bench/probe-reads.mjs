@@ -1,0 +1,291 @@
+#!/usr/bin/env node
+// A quick read-path probe (not the benchmark: that is bench/run.mjs). Starts this registry with
+// `wrangler dev` on a free port and temp state, seeds it, and runs autocannon on the read routes,
+// printing req/s, p50 and p99 and the ratios to the constant route `/-/ping` from the same run.
+//
+//   node bench/probe-reads.mjs [--duration 5] [--warmup 2] [--connections 10] [--only a,b] [--no-scale]
+//
+// Seeds: @acme/bench-skill with 30 versions of a ~2 KB tarball (published over HTTP), and, with
+// SQL before the server starts, @acme/big-skill with 1,000 versions and 10,000 other skills for search.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { packSkillFolder } from "../client/core/pack.js";
+import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "5" },
+    warmup: { type: "string", default: "2" },
+    connections: { type: "string", default: "10" },
+    only: { type: "string" },
+    "no-scale": { type: "boolean", default: false },
+  },
+});
+const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const ABBREVIATED = { accept: "application/vnd.npm.install-v1+json" };
+const env = { ...process.env, ...WRANGLER_ENV };
+
+/** @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** @param {string[]} argv @param {string} stateDir */
+function wrangler(argv, stateDir) {
+  const result = spawnSync(process.execPath, [WRANGLER_BIN, ...argv, "--local", "--persist-to", stateDir], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`wrangler ${argv.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+const WORDS =
+  "alpha beta gamma delta lint format deploy review test docs pdf image search cloud data git shell web api sql".split(
+    " ",
+  );
+
+/** 10,000 skills (200 publishers × 50) with one version each, and a 1,000-version skill. */
+function seedSql() {
+  const integrity = `sha512-${randomBytes(64).toString("base64")}`;
+  const sha = randomBytes(32).toString("hex");
+  const key = (/** @type {string} */ v) =>
+    v
+      .split(".")
+      .map((n) => n.padStart(16, "0"))
+      .join(".");
+  const wordCase = (/** @type {string} */ expr) =>
+    `CASE ${expr} ${WORDS.map((w, i) => `WHEN ${i} THEN '${w}'`).join(" ")} END`;
+  const readme = `---\nname: big-skill\ndescription: A big skill\n---\n\n${"Some text about the skill. ".repeat(40)}`;
+  return `
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+INSERT INTO skills (scope, name, description, created_at, updated_at)
+SELECT 'pub' || (i % 200), ${wordCase("(i / 200) % 20")} || '-skill-' || i,
+       'Helps with ' || ${wordCase("i % 20")} || ' and ' || ${wordCase("(i / 7) % 20")} || ' tasks',
+       '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'
+FROM n;
+INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,
+  file_count, manifest_json, readme, published_at)
+SELECT id, '1.0.0', '${key("1.0.0")}', 0, '${integrity}', '${sha.slice(0, 40)}', '${sha}', 2000, 4000, 2,
+  json_object('name', '@' || scope || '/' || name, 'version', '1.0.0', 'description', description), '', created_at
+FROM skills WHERE scope LIKE 'pub%';
+INSERT INTO dist_tags (skill_id, tag, version) SELECT id, 'latest', '1.0.0' FROM skills WHERE scope LIKE 'pub%';
+INSERT INTO skills (scope, name, description, created_at, updated_at)
+VALUES ('acme', 'big-skill', 'A skill with 1,000 versions', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z');
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
+INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,
+  file_count, manifest_json, readme, published_at)
+SELECT (SELECT id FROM skills WHERE scope = 'acme' AND name = 'big-skill'), '1.' || (i / 100) || '.' || (i % 100),
+  '0000000000000001.' || printf('%016d', i / 100) || '.' || printf('%016d', i % 100), 0,
+  '${integrity}', '${sha.slice(0, 40)}', '${sha}', 2000, 4000, 2,
+  json_object('name', '@acme/big-skill', 'version', '1.' || (i / 100) || '.' || (i % 100),
+    'description', 'A skill with 1,000 versions', 'license', 'MIT', 'keywords', json_array('agent', 'skill')),
+  '${readme}', '2026-01-01T00:00:00.000Z'
+FROM n;
+INSERT INTO dist_tags (skill_id, tag, version)
+SELECT id, 'latest', '1.9.99' FROM skills WHERE scope = 'acme' AND name = 'big-skill';
+`;
+}
+
+/** @param {string} url @param {string} stateDir */
+async function startServer(url, port, stateDir) {
+  const inspector = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      WRANGLER_BIN,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      stateDir,
+      "--show-interactive-dev-session=false",
+    ],
+    { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  child.stdout?.on("data", (d) => {
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    log += d;
+  });
+  const stop = () => {
+    try {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+    try {
+      await (await fetch(`${url}/-/ping`)).arrayBuffer();
+      return stop;
+    } catch {
+      if (Date.now() > deadline) {
+        stop();
+        throw new Error(`wrangler dev did not start:\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+/** @param {string} url @param {string} pathname @param {unknown} body @param {Record<string,string>} [headers] */
+async function post(url, pathname, body, headers = {}) {
+  const res = await fetch(`${url}${pathname}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${pathname}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Signs up acme and publishes 30 versions of a ~2 KB tarball. */
+async function seedBenchSkill(url) {
+  await post(url, "/auth/signup", { email: "acme@example.com", handle: "acme", password: "correct horse battery" });
+  const { token } = await post(url, "/auth/login", { handleOrEmail: "acme", password: "correct horse battery" });
+  const dir = mkdtempSync(path.join(os.tmpdir(), "skild-probe-skill-"));
+  try {
+    for (let i = 0; i < 30; i++) {
+      const version = `1.0.${i}`;
+      // Random text so gzip leaves ~2 KB.
+      const body = randomBytes(1100).toString("base64");
+      writeFileSync(
+        path.join(dir, "SKILL.md"),
+        `---\nname: bench-skill\ndescription: A skill for benchmarks\nversion: ${version}\n---\n\n${body}\n`,
+      );
+      const packed = await packSkillFolder(dir, { name: "@acme/bench-skill" });
+      const res = await fetch(`${url}/skills/acme/bench-skill/publish`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/gzip" },
+        body: packed.tarball,
+      });
+      if (res.status !== 201) throw new Error(`publish ${version}: ${res.status} ${await res.text()}`);
+      if (i === 0) console.log(`tarball size: ${packed.tarball.byteLength} bytes`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * @typedef {{name: string, path?: string, headers?: Record<string,string>, paths?: string[]}} Target
+ * @param {string} url @param {Target} target
+ */
+async function measure(url, target) {
+  /** @type {Record<string, unknown>} */
+  const opts = { url, connections: CONNECTIONS, headers: target.headers ?? {} };
+  if (target.paths) {
+    const paths = target.paths;
+    let i = 0;
+    opts.requests = [
+      {
+        setupRequest: (/** @type {{path: string}} */ req) => {
+          i = (i + 1) % paths.length;
+          return { ...req, path: paths[i] };
+        },
+      },
+    ];
+  } else {
+    opts.url = `${url}${target.path}`;
+  }
+  await autocannon({ ...opts, duration: WARMUP });
+  const result = await autocannon({ ...opts, duration: DURATION });
+  return {
+    name: target.name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function main() {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "skild-probe-"));
+  mkdirSync(stateDir, { recursive: true });
+  let stop = () => {};
+  try {
+    wrangler(["d1", "migrations", "apply", "DB"], stateDir);
+    if (!args["no-scale"]) {
+      const file = path.join(stateDir, "seed.sql");
+      writeFileSync(file, seedSql());
+      const t = Date.now();
+      wrangler(["d1", "execute", "DB", "--yes", "--file", file], stateDir);
+      console.log(`seeded 10,000 skills + a 1,000-version skill in ${Date.now() - t} ms`);
+    }
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    stop = await startServer(url, port, stateDir);
+    await seedBenchSkill(url);
+
+    const searchWords = WORDS.map((w) => `${w}-skill`);
+    /** @type {Target[]} */
+    const targets = [
+      { name: "ping", path: "/-/ping" },
+      { name: "packument abbreviated", path: "/@acme%2fbench-skill", headers: ABBREVIATED },
+      { name: "packument full", path: "/@acme%2fbench-skill" },
+      { name: "tarball", path: "/@acme/bench-skill/-/bench-skill-1.0.0.tgz" },
+      { name: "GET /skills", path: "/skills" },
+      { name: "GET /skills/@acme/bench-skill", path: "/skills/@acme/bench-skill" },
+      { name: "skill version (range)", path: "/skills/@acme/bench-skill/versions/%5E1.0.0" },
+    ];
+    if (!args["no-scale"]) {
+      targets.push(
+        { name: "packument full, 1,000 versions", path: "/@acme%2fbig-skill" },
+        { name: "packument abbr, 1,000 versions", path: "/@acme%2fbig-skill", headers: ABBREVIATED },
+        { name: "GET /skills?q=lint (10k)", path: "/skills?q=lint" },
+        { name: "/-/v1/search?text=lint (10k)", path: "/-/v1/search?text=lint" },
+        { name: "GET /skills?q=<20 words> (10k)", paths: searchWords.map((w) => `/skills?q=${w}`) },
+        {
+          name: "/-/v1/search?text=<20 words> (10k)",
+          paths: searchWords.map((w) => `/-/v1/search?text=${w}`),
+        },
+        { name: "GET /skills?q=<no match> (10k)", path: "/skills?q=zzzz" },
+      );
+    }
+    const only = args.only?.split(",");
+    const chosen = targets.filter((t) => t.name === "ping" || !only || only.some((o) => t.name.includes(o)));
+    const rows = [];
+    for (const target of chosen) {
+      const row = await measure(url, target);
+      rows.push(row);
+      console.log(`${row.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+    }
+    const ping = rows[0];
+    console.log(
+      `\n| target | req/s | p50 ms | p99 ms | req/s ÷ ping | p99 ÷ ping p99 | non-2xx/errors |\n|---|--:|--:|--:|--:|--:|--:|`,
+    );
+    for (const r of rows) {
+      console.log(
+        `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / ping.rps).toFixed(2)} | ${(r.p99 / Math.max(ping.p99, 1)).toFixed(2)} | ${r.bad} |`,
+      );
+    }
+  } finally {
+    stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+await main();
