@@ -3,7 +3,10 @@
 // `wrangler dev` on a free port and temp state, seeds it, and runs autocannon on the read routes,
 // printing req/s, p50 and p99 and the ratios to the constant route `/-/ping` from the same run.
 //
-//   node bench/probe-reads.mjs [--duration 5] [--warmup 2] [--connections 10] [--only a,b] [--no-scale]
+//   node bench/probe-reads.mjs [--duration 5] [--warmup 2] [--connections 10] [--rounds 1] [--only a,b] [--no-scale]
+//
+// With --rounds N each target and its ping alternate N times and the medians are reported.
+// --seed-only DIR only seeds local D1 state in DIR (to run EXPLAIN QUERY PLAN or time queries there).
 //
 // Seeds: @acme/bench-skill with 30 versions of a ~2 KB tarball (published over HTTP), and, with
 // SQL before the server starts, @acme/big-skill with 1,000 versions and 10,000 other skills for search.
@@ -23,13 +26,16 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "5" },
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "10" },
+    rounds: { type: "string", default: "1" },
     only: { type: "string" },
     "no-scale": { type: "boolean", default: false },
+    "seed-only": { type: "string" },
   },
 });
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
+const ROUNDS = Number(args.rounds);
 const ABBREVIATED = { accept: "application/vnd.npm.install-v1+json" };
 const env = { ...process.env, ...WRANGLER_ENV };
 
@@ -191,7 +197,7 @@ async function seedBenchSkill(url) {
 }
 
 /**
- * @typedef {{name: string, path?: string, headers?: Record<string,string>, paths?: string[]}} Target
+ * @typedef {{name: string, path?: string, headers?: Record<string,string>, paths?: string[], next?: number}} Target
  * @param {string} url @param {Target} target
  */
 async function measure(url, target) {
@@ -199,15 +205,12 @@ async function measure(url, target) {
   const opts = { url, connections: CONNECTIONS, headers: target.headers ?? {} };
   if (target.paths) {
     const paths = target.paths;
-    let i = 0;
-    opts.requests = [
-      {
-        setupRequest: (/** @type {{path: string}} */ req) => {
-          i = (i + 1) % paths.length;
-          return { ...req, path: paths[i] };
-        },
-      },
-    ];
+    // One counter per target across warm-up and runs, so unique queries stay unique.
+    const next = () => {
+      target.next = ((target.next ?? -1) + 1) % paths.length;
+      return paths[target.next];
+    };
+    opts.requests = [{ setupRequest: (/** @type {{path: string}} */ req) => ({ ...req, path: next() }) }];
   } else {
     opts.url = `${url}${target.path}`;
   }
@@ -215,6 +218,7 @@ async function measure(url, target) {
   const result = await autocannon({ ...opts, duration: DURATION });
   return {
     name: target.name,
+    bytes: Math.round(result.throughput.total / Math.max(result.requests.total, 1)),
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -222,25 +226,57 @@ async function measure(url, target) {
   };
 }
 
+/** @param {number[]} xs */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Per-figure medians over rounds (the machine is shared; one slow round should not decide).
+ * @param {{name: string, bytes: number, rps: number, p50: number, p99: number, bad: number}[]} runs
+ */
+function medianRun(runs) {
+  return {
+    name: runs[0].name,
+    bytes: runs[0].bytes,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    bad: runs.reduce((n, r) => n + r.bad, 0),
+  };
+}
+
+/** @param {string} stateDir */
+function seedD1(stateDir) {
+  wrangler(["d1", "migrations", "apply", "DB"], stateDir);
+  const file = path.join(stateDir, "seed.sql");
+  writeFileSync(file, seedSql());
+  const t = Date.now();
+  wrangler(["d1", "execute", "DB", "--yes", "--file", file], stateDir);
+  console.log(`seeded 10,000 skills + a 1,000-version skill in ${Date.now() - t} ms`);
+}
+
 async function main() {
+  if (args["seed-only"]) {
+    // For EXPLAIN QUERY PLAN and timing queries: `wrangler d1 execute DB --local --persist-to DIR --json`.
+    mkdirSync(args["seed-only"], { recursive: true });
+    seedD1(args["seed-only"]);
+    return;
+  }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "skild-probe-"));
-  mkdirSync(stateDir, { recursive: true });
   let stop = () => {};
   try {
-    wrangler(["d1", "migrations", "apply", "DB"], stateDir);
-    if (!args["no-scale"]) {
-      const file = path.join(stateDir, "seed.sql");
-      writeFileSync(file, seedSql());
-      const t = Date.now();
-      wrangler(["d1", "execute", "DB", "--yes", "--file", file], stateDir);
-      console.log(`seeded 10,000 skills + a 1,000-version skill in ${Date.now() - t} ms`);
-    }
+    if (args["no-scale"]) wrangler(["d1", "migrations", "apply", "DB"], stateDir);
+    else seedD1(stateDir);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     stop = await startServer(url, port, stateDir);
     await seedBenchSkill(url);
 
     const searchWords = WORDS.map((w) => `${w}-skill`);
+    const broadQueries = Array.from({ length: 100 * WORDS.length }, (_, i) => [
+      WORDS[i % WORDS.length],
+      1 + Math.floor(i / WORDS.length),
+    ]);
+    const uniqueQueries = Array.from({ length: 40_000 }, (_, i) => `skill-${i % 10_000}${i < 10_000 ? "" : `x${i}`}`);
     /** @type {Target[]} */
     const targets = [
       { name: "ping", path: "/-/ping" },
@@ -263,23 +299,44 @@ async function main() {
           paths: searchWords.map((w) => `/-/v1/search?text=${w}`),
         },
         { name: "GET /skills?q=<no match> (10k)", path: "/skills?q=zzzz" },
+        // Broad queries (500+ matches each), every request a new one.
+        {
+          name: "GET /skills?q=<broad unique> (10k)",
+          paths: broadQueries.map((q) => `/skills?q=${q[0]}&limit=${q[1]}`),
+        },
+        {
+          name: "/-/v1/search?text=<broad unique> (10k)",
+          paths: broadQueries.map((q) => `/-/v1/search?text=${q[0]}&size=${q[1]}`),
+        },
+        // Every request a new query: what a cache miss costs.
+        { name: "GET /skills?q=<unique> (10k)", paths: uniqueQueries.map((q) => `/skills?q=${q}`) },
+        { name: "/-/v1/search?text=<unique> (10k)", paths: uniqueQueries.map((q) => `/-/v1/search?text=${q}`) },
       );
     }
     const only = args.only?.split(",");
-    const chosen = targets.filter((t) => t.name === "ping" || !only || only.some((o) => t.name.includes(o)));
+    const chosen = targets.filter((t) => t.name !== "ping" && (!only || only.some((o) => t.name.includes(o))));
+    // This machine is shared: each target is compared with a ping run right before it.
     const rows = [];
     for (const target of chosen) {
-      const row = await measure(url, target);
-      rows.push(row);
-      console.log(`${row.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+      const pings = [];
+      const runs = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        pings.push(await measure(url, targets[0]));
+        runs.push(await measure(url, target));
+      }
+      const ping = medianRun(pings);
+      const row = medianRun(runs);
+      rows.push({ ...row, ping });
+      console.log(
+        `${row.name}: ${Math.round(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.bytes} B (ping ${Math.round(ping.rps)} req/s, p99 ${ping.p99} ms)`,
+      );
     }
-    const ping = rows[0];
     console.log(
-      `\n| target | req/s | p50 ms | p99 ms | req/s ÷ ping | p99 ÷ ping p99 | non-2xx/errors |\n|---|--:|--:|--:|--:|--:|--:|`,
+      "\n| target | req/s | p50 ms | p99 ms | body B | ping req/s | ping p99 | req/s ÷ ping | p99 ÷ ping p99 | bad |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     );
     for (const r of rows) {
       console.log(
-        `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / ping.rps).toFixed(2)} | ${(r.p99 / Math.max(ping.p99, 1)).toFixed(2)} | ${r.bad} |`,
+        `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.bytes} | ${Math.round(r.ping.rps)} | ${r.ping.p99} | ${(r.rps / r.ping.rps).toFixed(2)} | ${(r.p99 / Math.max(r.ping.p99, 1)).toFixed(2)} | ${r.bad} |`,
       );
     }
   } finally {

@@ -140,7 +140,12 @@ export async function searchSkills(
     where.push("s.scope = ?");
     binds.push(opts.scope);
   }
-  if (opts.q) {
+  if (opts.q && [...opts.q].length >= 3) {
+    // The trigram index (migration 0004): the query as one phrase is a substring match.
+    where.push("s.id IN (SELECT rowid FROM skills_search WHERE skills_search MATCH ?)");
+    binds.push(`"${opts.q.replaceAll('"', '""')}"`);
+  } else if (opts.q) {
+    // Too short for trigrams: scan.
     const pattern = `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     where.push("(s.name LIKE ? ESCAPE '\\' OR s.scope LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')");
     binds.push(pattern, pattern, pattern);
@@ -149,24 +154,26 @@ export async function searchSkills(
     where.push("(s.scope, s.name) > (?, ?)");
     binds.push(opts.after.scope, opts.after.name);
   }
-  const page = db
+  const filter = where.join(" AND ");
+  // npm's `total` rides on the page as a window count (one pass over the matches, not two); `latest`
+  // is looked up for the page's rows only.
+  const total = opts.withTotal ? ", COUNT(*) OVER () AS total" : "";
+  const { results } = await db
     .prepare(
-      `SELECT s.scope, s.name, s.description, s.updated_at,
-              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
-       FROM skills s WHERE ${where.join(" AND ")}
-       ORDER BY s.scope, s.name LIMIT ? OFFSET ?`,
+      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
+       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at${total}
+             FROM skills s WHERE ${filter} ORDER BY s.scope, s.name LIMIT ? OFFSET ?) m
+       ORDER BY m.scope, m.name`,
     )
-    .bind(...binds, opts.limit + 1, opts.offset ?? 0);
-  if (!opts.withTotal) {
-    const { results } = await page.all<SummaryRow>();
-    return { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
-  }
-  const count = db.prepare(`SELECT COUNT(*) AS total FROM skills s WHERE ${where.join(" AND ")}`).bind(...binds);
-  const [rows, counted] = await db.batch([page, count]);
-  const results = rows.results as SummaryRow[];
-  return {
-    skills: results.slice(0, opts.limit).map(toSummary),
-    more: results.length > opts.limit,
-    total: (counted.results[0] as { total: number }).total,
-  };
+    .bind(...binds, opts.limit + 1, opts.offset ?? 0)
+    .all<SummaryRow & { total?: number }>();
+  const page = { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
+  if (!opts.withTotal) return page;
+  if (results.length > 0) return { ...page, total: results[0].total };
+  // A page past the end has no row to carry the count.
+  const counted = await db
+    .prepare(`SELECT COUNT(*) AS total FROM skills s WHERE ${filter}`)
+    .bind(...binds)
+    .first<{ total: number }>();
+  return { ...page, total: counted?.total ?? 0 };
 }
