@@ -13,13 +13,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { packSkillFolder } from "../client/core/pack.js";
 import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
+
+/** autocannon ships no types. @type {(opts: Record<string, unknown>) => Promise<any>} */
+const autocannon = createRequire(import.meta.url)("autocannon");
 
 const { values: args } = parseArgs({
   options: {
@@ -109,7 +112,7 @@ SELECT id, 'latest', '1.9.99' FROM skills WHERE scope = 'acme' AND name = 'big-s
 `;
 }
 
-/** @param {string} url @param {string} stateDir */
+/** @param {string} url @param {number} port @param {string} stateDir */
 async function startServer(url, port, stateDir) {
   const inspector = await freePort();
   const child = spawn(
@@ -168,7 +171,10 @@ async function post(url, pathname, body, headers = {}) {
   return res.json();
 }
 
-/** Signs up acme and publishes 30 versions of a ~2 KB tarball. */
+/**
+ * Signs up acme and publishes 30 versions of a ~2 KB tarball.
+ * @param {string} url
+ */
 async function seedBenchSkill(url) {
   await post(url, "/auth/signup", { email: "acme@example.com", handle: "acme", password: "correct horse battery" });
   const { token } = await post(url, "/auth/login", { handleOrEmail: "acme", password: "correct horse battery" });
@@ -177,7 +183,7 @@ async function seedBenchSkill(url) {
     for (let i = 0; i < 30; i++) {
       const version = `1.0.${i}`;
       // Random text so gzip leaves ~2 KB.
-      const body = randomBytes(1100).toString("base64");
+      const body = randomBytes(1500).toString("base64");
       writeFileSync(
         path.join(dir, "SKILL.md"),
         `---\nname: bench-skill\ndescription: A skill for benchmarks\nversion: ${version}\n---\n\n${body}\n`,
@@ -186,7 +192,7 @@ async function seedBenchSkill(url) {
       const res = await fetch(`${url}/skills/acme/bench-skill/publish`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/gzip" },
-        body: packed.tarball,
+        body: /** @type {BodyInit} */ (/** @type {unknown} */ (packed.tarball)),
       });
       if (res.status !== 201) throw new Error(`publish ${version}: ${res.status} ${await res.text()}`);
       if (i === 0) console.log(`tarball size: ${packed.tarball.byteLength} bytes`);
@@ -242,6 +248,38 @@ function medianRun(runs) {
     p99: median(runs.map((r) => r.p99)),
     bad: runs.reduce((n, r) => n + r.bad, 0),
   };
+}
+
+/**
+ * What a cache miss costs: one request right after the read cache's TTL (5 s) ran out, then one hit.
+ * @param {string} url
+ */
+async function missLatency(url) {
+  /** @param {string} path */
+  const timed = async (path) => {
+    const t = performance.now();
+    const res = await fetch(`${url}${path}`);
+    await res.arrayBuffer();
+    return performance.now() - t;
+  };
+  const paths = {
+    "packument full, 30 versions": "/@acme%2fbench-skill",
+    "packument full, 1,000 versions": "/@acme%2fbig-skill",
+  };
+  /** @type {Record<string, {miss: number[], hit: number[]}>} */
+  const samples = {};
+  for (let round = 0; round < 3; round++) {
+    await new Promise((r) => setTimeout(r, 6000));
+    for (const [name, path] of Object.entries(paths)) {
+      samples[name] ??= { miss: [], hit: [] };
+      samples[name].miss.push(await timed(path));
+      samples[name].hit.push(await timed(path));
+    }
+  }
+  console.log("\n| single request (median of 3) | miss ms | hit ms |\n|---|--:|--:|");
+  for (const [name, { miss, hit }] of Object.entries(samples)) {
+    console.log(`| ${name} | ${median(miss).toFixed(1)} | ${median(hit).toFixed(1)} |`);
+  }
 }
 
 /** @param {string} stateDir */
@@ -339,6 +377,7 @@ async function main() {
         `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.bytes} | ${Math.round(r.ping.rps)} | ${r.ping.p99} | ${(r.rps / r.ping.rps).toFixed(2)} | ${(r.p99 / Math.max(r.ping.p99, 1)).toFixed(2)} | ${r.bad} |`,
       );
     }
+    if (!args["no-scale"] && !only) await missLatency(url);
   } finally {
     stop();
     rmSync(stateDir, { recursive: true, force: true });
