@@ -8,6 +8,7 @@ import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
 import { parseRev } from "./packument";
 import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { skillWriteBatch } from "./read-cache";
 import { getVersion, type SkillRow } from "./skills";
 import { compareVersions, parseExactVersion } from "./versions";
 
@@ -114,7 +115,7 @@ export async function unpublishVersion(
 export async function unpublishSkill(db: D1Database, publisher: Publisher, skill: SkillRow): Promise<void> {
   assertOwner(publisher, skill.scope);
   const now = new Date().toISOString();
-  await db.batch([
+  await skillWriteBatch(db, skill, [
     db
       .prepare("UPDATE versions SET unpublished_at = ?2 WHERE skill_id = ?1 AND unpublished_at IS NULL")
       .bind(skill.id, now),
@@ -194,6 +195,6 @@ async function applyVersionChanges(
   statements.push(
     db.prepare("UPDATE skills SET revision = revision + 1, updated_at = ?2 WHERE id = ?1").bind(skill.id, now),
   );
-  await db.batch(statements);
+  await skillWriteBatch(db, skill, statements);
   return { changed: true };
 }

@@ -1,7 +1,8 @@
 // The npm packument (package document): what `npm view`/`npm install` read for a skill.
-// Loading is two small D1 steps (the skill row, then one batch with every live version and the
-// tags); building is a pure function of those rows and the request origin, so a 1,000-version
-// skill costs one pass over its rows and the built JSON can be cached by (skill id, revision, form, origin).
+// Loading is one D1 batch (the skill row, every live version, the tags); building is a pure function
+// of those rows and the request origin, so a 1,000-version skill costs one pass over its rows.
+// read-cache.ts keeps the rows and the built JSON per (skill, form, origin) between writes.
+import type { SkillName } from "./names";
 import type { SkillRow, VersionRow } from "./skills";
 import { compareVersions } from "./versions";
 
@@ -21,20 +22,31 @@ export interface PackumentSource {
 
 type Json = Record<string, unknown>;
 
-/** Every live version (manifest included) and the dist-tags, in one D1 round trip. */
-export async function loadPackumentSource(db: D1Database, skill: SkillRow): Promise<PackumentSource> {
-  const [versions, tags] = await db.batch([
+const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, revision";
+
+/**
+ * The skill row, every live version (manifest included) and the dist-tags, in one D1 round trip (a
+ * batch is one transaction, so the ETag's revision always matches the rows). Null when no such skill.
+ */
+export async function loadPackumentSource(db: D1Database, name: SkillName): Promise<PackumentSource | null> {
+  const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
+  const [skills, versions, tags] = await db.batch([
+    db.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE scope = ?1 AND name = ?2`).bind(name.scope, name.name),
     db
       .prepare(
         `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
                 unpublished_at, manifest_json,
-                CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ?1 AND tag = 'latest')
+                CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ${skillId} AND tag = 'latest')
                      THEN readme END AS readme
-         FROM versions WHERE skill_id = ?1 AND unpublished_at IS NULL`,
+         FROM versions WHERE skill_id = ${skillId} AND unpublished_at IS NULL`,
       )
-      .bind(skill.id),
-    db.prepare("SELECT tag, version FROM dist_tags WHERE skill_id = ? ORDER BY tag").bind(skill.id),
+      .bind(name.scope, name.name),
+    db
+      .prepare(`SELECT tag, version FROM dist_tags WHERE skill_id = ${skillId} ORDER BY tag`)
+      .bind(name.scope, name.name),
   ]);
+  const skill = skills.results[0] as SkillRow | undefined;
+  if (!skill) return null;
   return {
     skill,
     versions: (versions.results as unknown as PackumentVersionRow[]).sort((a, b) =>

@@ -9,6 +9,7 @@ import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
+import { skillWriteBatch } from "./read-cache";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
 import { parseDistTag, parseExactVersion, sortKey } from "./versions";
@@ -218,7 +219,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     describeIfLatest(db, skill, version, description),
   );
   try {
-    await db.batch(statements);
+    await skillWriteBatch(db, skill, statements);
   } catch (err) {
     if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
     throw storageFailed(

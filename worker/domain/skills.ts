@@ -80,21 +80,20 @@ const MAX_SPEC_LENGTH = 256;
 
 /**
  * `spec` is an exact version, a dist-tag, or a semver range (highest match, preferring `latest`
- * when it matches, as npm does). Returns the exact version string, or throws 404.
+ * when it matches, as npm does), resolved against a skill's tags and live versions. Returns the
+ * exact version string (an exact version is returned as is: the caller looks it up), or throws 404.
  */
-export async function resolveSpec(db: D1Database, skill: SkillRow, spec: string): Promise<string> {
+export function resolveSpec(skill: SkillName, spec: string, tags: Record<string, string>, live: string[]): string {
   const name = canonicalName(skill);
   // A longer spec is no real version, tag or range, and a range of thousands of `||` alternatives costs CPU per version.
   if (spec.length > MAX_SPEC_LENGTH) {
     throw badRequest(`A version, dist-tag or range is at most ${MAX_SPEC_LENGTH} characters.`, "INVALID_SPEC");
   }
   if (semver.valid(spec)) return spec;
-  const tags = await getDistTags(db, skill.id);
   if (Object.hasOwn(tags, spec)) return tags[spec];
   if (semver.validRange(spec) === null) {
     throw notFound(`${name} has no version or dist-tag "${clip(spec)}".`, "VERSION_NOT_FOUND");
   }
-  const live = (await listVersions(db, skill.id)).map((v) => v.version);
   const picked = pickFromRange(live, spec, tags.latest);
   if (!picked) throw notFound(`${name} has no version matching "${clip(spec)}".`, "VERSION_NOT_FOUND");
   return picked;
@@ -147,7 +146,12 @@ export async function searchSkills(
     where.push("s.scope = ?");
     binds.push(opts.scope);
   }
-  if (opts.q) {
+  if (opts.q && [...opts.q].length >= 3) {
+    // The trigram index (migration 0004): the query as one phrase is a substring match.
+    where.push("s.id IN (SELECT rowid FROM skills_search WHERE skills_search MATCH ?)");
+    binds.push(`"${opts.q.replaceAll('"', '""')}"`);
+  } else if (opts.q) {
+    // Too short for trigrams: scan.
     const pattern = `%${opts.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     where.push("(s.name LIKE ? ESCAPE '\\' OR s.scope LIKE ? ESCAPE '\\' OR s.description LIKE ? ESCAPE '\\')");
     binds.push(pattern, pattern, pattern);
@@ -156,24 +160,26 @@ export async function searchSkills(
     where.push("(s.scope, s.name) > (?, ?)");
     binds.push(opts.after.scope, opts.after.name);
   }
-  const page = db
+  const filter = where.join(" AND ");
+  // npm's `total` rides on the page as a window count (one pass over the matches, not two); `latest`
+  // is looked up for the page's rows only.
+  const total = opts.withTotal ? ", COUNT(*) OVER () AS total" : "";
+  const { results } = await db
     .prepare(
-      `SELECT s.scope, s.name, s.description, s.updated_at,
-              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
-       FROM skills s WHERE ${where.join(" AND ")}
-       ORDER BY s.scope, s.name LIMIT ? OFFSET ?`,
+      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
+       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at${total}
+             FROM skills s WHERE ${filter} ORDER BY s.scope, s.name LIMIT ? OFFSET ?) m
+       ORDER BY m.scope, m.name`,
     )
-    .bind(...binds, opts.limit + 1, opts.offset ?? 0);
-  if (!opts.withTotal) {
-    const { results } = await page.all<SummaryRow>();
-    return { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
-  }
-  const count = db.prepare(`SELECT COUNT(*) AS total FROM skills s WHERE ${where.join(" AND ")}`).bind(...binds);
-  const [rows, counted] = await db.batch([page, count]);
-  const results = rows.results as SummaryRow[];
-  return {
-    skills: results.slice(0, opts.limit).map(toSummary),
-    more: results.length > opts.limit,
-    total: (counted.results[0] as { total: number }).total,
-  };
+    .bind(...binds, opts.limit + 1, opts.offset ?? 0)
+    .all<SummaryRow & { total?: number }>();
+  const page = { skills: results.slice(0, opts.limit).map(toSummary), more: results.length > opts.limit };
+  if (!opts.withTotal) return page;
+  if (results.length > 0) return { ...page, total: results[0].total };
+  // A page past the end has no row to carry the count.
+  const counted = await db
+    .prepare(`SELECT COUNT(*) AS total FROM skills s WHERE ${filter}`)
+    .bind(...binds)
+    .first<{ total: number }>();
+  return { ...page, total: counted?.total ?? 0 };
 }

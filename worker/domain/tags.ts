@@ -3,6 +3,7 @@ import { badRequest, notFound } from "../errors";
 import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
 import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { skillWriteBatch } from "./read-cache";
 import { getDistTags, getVersion, type SkillRow } from "./skills";
 import { parseDistTag, parseExactVersion } from "./versions";
 
@@ -22,7 +23,7 @@ export async function setDistTag(
   const description = target && storedDescription(target);
   // Insert only when the version is live: the check and the write are one statement, so a
   // concurrent unpublish cannot leave a tag pointing at nothing.
-  const [insert] = await db.batch([
+  const [insert] = await skillWriteBatch(db, skill, [
     db
       .prepare(
         `INSERT INTO dist_tags (skill_id, tag, version)
@@ -60,7 +61,7 @@ export async function removeDistTag(
       "LATEST_REQUIRED",
     );
   }
-  const [, removed] = await db.batch([
+  const [, removed] = await skillWriteBatch(db, skill, [
     db
       .prepare(
         `UPDATE skills SET revision = revision + 1, updated_at = ?2

@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { artifactKey } from "../domain/artifact-store";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type SkillName } from "../domain/names";
+import type { PackumentSource } from "../domain/packument";
 import { assertOwner, publishVersion } from "../domain/publish";
-import { getDistTags, getSkill, getVersion, listVersions, resolveSpec, searchSkills } from "../domain/skills";
+import { readSkill, readTarballRef, type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
+import { resolveSpec } from "../domain/skills";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
@@ -32,6 +33,32 @@ const skillParam = (p: { scope: string; skill: string }): SkillName => ({
   name: parseSkillName(p.skill),
 });
 
+async function readSkillOr404(db: D1Database, name: SkillName): Promise<SkillSnapshot> {
+  const snapshot = await readSkill(db, name);
+  if (!snapshot) throw notFound(`${canonicalName(name)} does not exist.`, "SKILL_NOT_FOUND");
+  return snapshot;
+}
+
+/** `GET /skills/:scope/:skill`: the skill, its live versions (lowest first) and the readme of `latest`. */
+function skillDetail({ skill, versions, tags }: PackumentSource) {
+  const latest = versions.find((v) => v.readme !== null);
+  return {
+    name: canonicalName(skill),
+    description: skill.description,
+    distTags: tags,
+    versions: versions.map((v) => ({
+      version: v.version,
+      integrity: v.integrity,
+      size: v.size,
+      publishedAt: v.published_at,
+      ...(v.deprecated ? { deprecated: v.deprecated } : {}),
+    })),
+    ...(latest ? { readme: latest.readme } : {}),
+    createdAt: skill.created_at,
+    updatedAt: skill.updated_at,
+  };
+}
+
 const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
 const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
 
@@ -40,7 +67,7 @@ export const skillRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const query = listQuery.parse(c.req.query());
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const { skills, more } = await searchSkills(c.get("deps").db, {
+    const { skills, more } = await searchSkillsCached(c.get("deps").db, {
       q: query.q || undefined,
       limit: query.limit,
       after,
@@ -52,31 +79,15 @@ export const skillRoutes = new Hono<AppEnv>()
     });
   })
   .get("/:scope/:skill", async (c) => {
-    const db = c.get("deps").db;
-    const skill = await getSkill(db, skillParam(c.req.param()));
-    const [versions, distTags] = await Promise.all([listVersions(db, skill.id), getDistTags(db, skill.id)]);
-    const latest = distTags.latest ? await getVersion(db, skill.id, distTags.latest) : null;
-    return c.json({
-      name: canonicalName(skill),
-      description: skill.description,
-      distTags,
-      versions: versions.map((v) => ({
-        version: v.version,
-        integrity: v.integrity,
-        size: v.size,
-        publishedAt: v.published_at,
-        ...(v.deprecated ? { deprecated: v.deprecated } : {}),
-      })),
-      ...(latest ? { readme: latest.readme } : {}),
-      createdAt: skill.created_at,
-      updatedAt: skill.updated_at,
-    });
+    const snapshot = await readSkillOr404(c.get("deps").db, skillParam(c.req.param()));
+    const body = snapshot.document("skild:detail", () => skillDetail(snapshot.source));
+    return new Response(body, { headers: { "Content-Type": "application/json" } });
   })
   .get("/:scope/:skill/versions/:spec", async (c) => {
-    const db = c.get("deps").db;
-    const skill = await getSkill(db, skillParam(c.req.param()));
-    const version = await resolveSpec(db, skill, c.req.param("spec"));
-    const row = await getVersion(db, skill.id, version);
+    const snapshot = await readSkillOr404(c.get("deps").db, skillParam(c.req.param()));
+    const { skill, tags } = snapshot.source;
+    const version = resolveSpec(skill, c.req.param("spec"), tags, snapshot.liveVersions());
+    const row = snapshot.version(version);
     if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
     return c.json({
       name: canonicalName(skill),
@@ -93,12 +104,14 @@ export const skillRoutes = new Hono<AppEnv>()
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {
-    const db = c.get("deps").db;
-    const skill = await getSkill(db, skillParam(c.req.param()));
+    const skill = skillParam(c.req.param());
     const version = parseExactVersion(c.req.param("version"));
-    const row = await getVersion(db, skill.id, version);
-    if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
-    return serveTarball(c, { key: artifactKey(row.sha256), integrity: row.integrity });
+    const ref = await readTarballRef(c.get("deps").db, skill, version);
+    if (!ref) {
+      await readSkillOr404(c.get("deps").db, skill); // which is missing: the skill or the version
+      throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    }
+    return serveTarball(c, ref);
   })
   .post("/:scope/:skill/publish", requireAuth("write"), async (c) => {
     const deps = c.get("deps");

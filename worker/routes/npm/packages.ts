@@ -2,19 +2,13 @@
 import { Buffer } from "node:buffer";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { artifactKey } from "../../domain/artifact-store";
 import { formatBytes } from "../../domain/limits";
 import { applyPackumentEdit, assertRev, unpublishSkill, unpublishVersion } from "../../domain/maintenance";
 import { canonicalName, type SkillName } from "../../domain/names";
-import {
-  buildPackument,
-  buildVersionDoc,
-  loadPackumentSource,
-  type PackumentForm,
-  packumentEtag,
-} from "../../domain/packument";
+import { buildPackument, buildVersionDoc, type PackumentForm, packumentEtag } from "../../domain/packument";
 import { assertOwner, publishVersion } from "../../domain/publish";
-import { findSkill, getVersion, resolveSpec, type SkillRow } from "../../domain/skills";
+import { readSkill, readTarballRef } from "../../domain/read-cache";
+import { findSkill, resolveSpec, type SkillRow } from "../../domain/skills";
 import { setDistTag } from "../../domain/tags";
 import { parseExactVersion } from "../../domain/versions";
 import type { AppEnv } from "../../env";
@@ -44,11 +38,12 @@ function wantsAbbreviated(accept: string | undefined): boolean {
 }
 
 async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Response> {
-  const db = c.get("deps").db;
-  const skill = await skillOr404(c, name);
   const forWrite = c.req.query("write") === "true";
+  // The document a client edits and sends back with its _rev is read from D1, never from a cache.
+  const snapshot = await readSkill(c.get("deps").db, name, { fresh: forWrite });
+  if (!snapshot || snapshot.source.versions.length === 0) throw packageNotFound(); // or every version unpublished
   const form: PackumentForm = !forWrite && wantsAbbreviated(c.req.header("Accept")) ? "abbreviated" : "full";
-  const etag = packumentEtag(skill, form);
+  const etag = packumentEtag(snapshot.source.skill, form);
   const headers: Record<string, string> = {
     ETag: etag,
     Vary: "Accept",
@@ -58,19 +53,18 @@ async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Respon
   if (!forWrite && matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) {
     return new Response(null, { status: 304, headers });
   }
-  const source = await loadPackumentSource(db, skill);
-  if (source.versions.length === 0) throw packageNotFound(); // every version unpublished
-  const body = JSON.stringify(buildPackument(source, form, origin(c)));
+  const at = origin(c);
+  const body = snapshot.document(`packument:${form}:${at}`, () => buildPackument(snapshot.source, form, at));
   headers["Content-Type"] = form === "full" ? "application/json" : ABBREVIATED_TYPE;
   return new Response(body, { headers });
 }
 
 /** `GET /@acme/x/1.0.0` or `/@acme/x/latest`: one version's manifest, as the registry serves it. */
 async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: string): Promise<Response> {
-  const db = c.get("deps").db;
-  const skill = await skillOr404(c, name);
-  const version = await resolveSpec(db, skill, spec);
-  const row = await getVersion(db, skill.id, version);
+  const snapshot = await readSkill(c.get("deps").db, name);
+  if (!snapshot) throw packageNotFound();
+  const { skill, tags } = snapshot.source;
+  const row = snapshot.version(resolveSpec(name, spec, tags, snapshot.liveVersions()));
   if (!row) throw packageNotFound();
   return c.json(buildVersionDoc(skill, { ...row, readme: null }, origin(c)));
 }
@@ -78,10 +72,9 @@ async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: str
 async function getTarball(c: Context<AppEnv>, name: SkillName, file: string[]): Promise<Response> {
   const version = tarballVersion(name, file);
   if (version === null) throw packageNotFound();
-  const skill = await skillOr404(c, name);
-  const row = await getVersion(c.get("deps").db, skill.id, parseExactVersion(version));
-  if (!row) throw packageNotFound();
-  return serveTarball(c, { key: artifactKey(row.sha256), integrity: row.integrity });
+  const ref = await readTarballRef(c.get("deps").db, name, parseExactVersion(version));
+  if (!ref) throw packageNotFound();
+  return serveTarball(c, ref);
 }
 
 const attachmentSchema = z.object({

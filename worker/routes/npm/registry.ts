@@ -1,7 +1,8 @@
 // npm registry endpoints that are not a package document: dist-tags, search, audit.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { findSkill, getDistTags, searchSkills } from "../../domain/skills";
+import { readSkill, searchSkillsCached } from "../../domain/read-cache";
+import { findSkill } from "../../domain/skills";
 import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
 import { requireAuth } from "../../http/auth";
@@ -9,12 +10,18 @@ import { readJson } from "../../http/body";
 import { packageNotFound, parsePackagePath } from "./paths";
 
 /** `/-/package/<name>/dist-tags[/<tag>]`, the name in any npm spelling. */
-async function distTagTarget(c: Context<AppEnv>) {
+function distTagPath(c: Context<AppEnv>) {
   const { skill: name, rest } = parsePackagePath(c.req.path.slice("/-/package".length));
   if (rest[0] !== "dist-tags" || rest.length > 2) throw packageNotFound();
+  return { name, tag: rest[1] };
+}
+
+/** The skill row a dist-tag change applies to (read from D1: writes never start from a cached copy). */
+async function distTagTarget(c: Context<AppEnv>) {
+  const { name, tag } = distTagPath(c);
   const skill = await findSkill(c.get("deps").db, name);
   if (!skill) throw packageNotFound();
-  return { skill, tag: rest[1] };
+  return { skill, tag };
 }
 
 const searchQuery = z.object({
@@ -25,8 +32,10 @@ const searchQuery = z.object({
 
 export const registryRoutes = new Hono<AppEnv>()
   .get("/-/package/*", async (c) => {
-    const { skill, tag } = await distTagTarget(c);
-    const tags = await getDistTags(c.get("deps").db, skill.id);
+    const { name, tag } = distTagPath(c);
+    const snapshot = await readSkill(c.get("deps").db, name);
+    if (!snapshot) throw packageNotFound();
+    const { tags } = snapshot.source;
     if (tag === undefined) return c.json(tags);
     if (!Object.hasOwn(tags, tag)) throw packageNotFound();
     return c.json(tags[tag]);
@@ -50,7 +59,7 @@ export const registryRoutes = new Hono<AppEnv>()
     const query = searchQuery.parse(c.req.query());
     // "@acme/hello" and "@acme" are how people type names; the store has no "@".
     const q = query.text.replace(/^@/, "").split("/").filter(Boolean).at(-1) ?? "";
-    const { skills, total } = await searchSkills(c.get("deps").db, {
+    const { skills, total } = await searchSkillsCached(c.get("deps").db, {
       q: q || undefined,
       limit: query.size,
       offset: query.from,
