@@ -17,8 +17,8 @@ export const SKILL_TTL_MS = 5_000;
 export const TARBALL_REF_TTL_MS = 60_000;
 export const LISTING_TTL_MS = 5_000;
 const MiB = 1024 * 1024;
-const SKILL_BUDGET_BYTES = 24 * MiB;
-const TARBALL_BUDGET_BYTES = 24 * MiB;
+const SKILL_BUDGET_BYTES = 16 * MiB;
+const TARBALL_BUDGET_BYTES = 8 * MiB;
 const LISTING_BUDGET_BYTES = 2 * MiB;
 /** Larger tarballs are streamed from R2 every time, never buffered. */
 export const MAX_CACHED_TARBALL_BYTES = 1 * MiB;
