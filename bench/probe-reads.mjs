@@ -144,6 +144,7 @@ async function startServer(url, port, stateDir) {
       if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
     } catch {}
   };
+  stop.errors = () => log.split("\n").filter((line) => /error/i.test(line));
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
@@ -302,6 +303,7 @@ async function main() {
     return;
   }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "skild-probe-"));
+  /** @type {(() => void) & {errors?: () => string[]}} */
   let stop = () => {};
   try {
     if (args["no-scale"]) wrangler(["d1", "migrations", "apply", "DB"], stateDir);
@@ -381,6 +383,8 @@ async function main() {
       );
     }
     if (!args["no-scale"] && (!only || only.includes("miss"))) await missLatency(url);
+    const errors = stop.errors?.() ?? [];
+    if (errors.length > 0) console.log(`\nserver errors (${errors.length}):\n${errors.slice(0, 20).join("\n")}`);
   } finally {
     stop();
     rmSync(stateDir, { recursive: true, force: true });
