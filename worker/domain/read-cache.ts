@@ -158,8 +158,6 @@ class SkillEntry {
 const skills = new ByteLru<SkillEntry>(SKILL_BUDGET_BYTES);
 const tarballs = new ByteLru<Uint8Array>(TARBALL_BUDGET_BYTES);
 const listings = new ByteLru<unknown>(LISTING_BUDGET_BYTES);
-/** Loads in flight per skill: concurrent misses share one D1 round trip. */
-const loading = new Map<string, Promise<SkillSnapshot | null>>();
 /**
  * Bumped by every write. A read that started before a write may not store what it read: it could
  * be from before the write and would then outlive the invalidation.
@@ -178,32 +176,31 @@ function entryFor(key: string): SkillEntry {
 /**
  * A snapshot of the skill (row, live versions, tags), or null when it does not exist. `fresh`
  * reads D1 even on a hit (for `?write=true`: the document a client edits and sends back).
+ *
+ * Concurrent misses each read D1: a load is never shared between requests, because in Workers a
+ * promise driven by one request's I/O hangs every other request awaiting it once that request is
+ * cancelled (a client that hangs up), and the runtime then fails them ("code had hung").
  */
-export function readSkill(db: D1Database, name: SkillName, opts: { fresh?: boolean } = {}) {
+export async function readSkill(
+  db: D1Database,
+  name: SkillName,
+  opts: { fresh?: boolean } = {},
+): Promise<SkillSnapshot | null> {
   const key = skillKey(name);
   if (!opts.fresh) {
     const snapshot = skills.get(key)?.snapshot;
-    if (snapshot && snapshot.expires > Date.now()) return Promise.resolve(snapshot);
-    const inFlight = loading.get(key);
-    if (inFlight) return inFlight;
+    if (snapshot && snapshot.expires > Date.now()) return snapshot;
   }
   const started = epoch;
-  const load = loadPackumentSource(db, name)
-    .then((source) => {
-      if (!source) return null;
-      const snapshot = new SkillSnapshot(source, key);
-      if (epoch === started) {
-        const entry = entryFor(key);
-        entry.snapshot = snapshot;
-        skills.resize(key, entry, entry.bytes());
-      }
-      return snapshot;
-    })
-    .finally(() => {
-      if (loading.get(key) === load) loading.delete(key);
-    });
-  if (!opts.fresh) loading.set(key, load);
-  return load;
+  const source = await loadPackumentSource(db, name);
+  if (!source) return null;
+  const snapshot = new SkillSnapshot(source, key);
+  if (epoch === started) {
+    const entry = entryFor(key);
+    entry.snapshot = snapshot;
+    skills.resize(key, entry, entry.bytes());
+  }
+  return snapshot;
 }
 
 /** Where a live version's tarball is, or null (no such skill or version, or unpublished). */
@@ -276,7 +273,6 @@ export function invalidateSkill(name: SkillName): void {
   epoch += 1;
   const key = skillKey(name);
   skills.delete(key);
-  loading.delete(key);
   listings.clear();
 }
 
