@@ -21,7 +21,7 @@ const SKILL_BUDGET_BYTES = 16 * MiB;
 const TARBALL_BUDGET_BYTES = 8 * MiB;
 const LISTING_BUDGET_BYTES = 2 * MiB;
 /** Larger tarballs are streamed from R2 every time, never buffered. */
-export const MAX_CACHED_TARBALL_BYTES = 1 * MiB;
+const MAX_CACHED_TARBALL_BYTES = 1 * MiB;
 
 /** A map that evicts its least recently used entries beyond a byte budget; one entry may use a quarter. */
 class ByteLru<V> {
@@ -269,7 +269,7 @@ export async function searchSkillsCached(db: D1Database, opts: SearchOptions): P
 }
 
 /** Drops everything cached about a skill, and every listing (a write can change any of them). */
-export function invalidateSkill(name: SkillName): void {
+function invalidateSkill(name: SkillName): void {
   epoch += 1;
   const key = skillKey(name);
   skills.delete(key);
