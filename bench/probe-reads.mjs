@@ -10,16 +10,16 @@
 //
 // Seeds: @acme/bench-skill with 30 versions of a ~2 KB tarball (published over HTTP), and, with
 // SQL before the server starts, @acme/big-skill with 1000 versions and 10,000 other skills for search.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { packSkillFolder } from "../client/core/pack.js";
 import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
+import { freePort, wrangler } from "./registry.mjs";
 
 /** autocannon ships no types. @type {(opts: Record<string, unknown>) => Promise<any>} */
 const autocannon = createRequire(import.meta.url)("autocannon");
@@ -41,29 +41,6 @@ const CONNECTIONS = Number(args.connections);
 const ROUNDS = Number(args.rounds);
 const ABBREVIATED = { accept: "application/vnd.npm.install-v1+json" };
 const env = { ...process.env, ...WRANGLER_ENV };
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
-/** @param {string[]} argv @param {string} stateDir */
-function wrangler(argv, stateDir) {
-  const result = spawnSync(process.execPath, [WRANGLER_BIN, ...argv, "--local", "--persist-to", stateDir], {
-    cwd: ROOT,
-    env,
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`wrangler ${argv.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 const WORDS =
   "alpha beta gamma delta lint format deploy review test docs pdf image search cloud data git shell web api sql".split(
