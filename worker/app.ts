@@ -4,6 +4,7 @@ import { limitsFromEnv } from "./domain/limits";
 import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
+import { discoveryRoutes } from "./routes/discovery";
 import { npmRoutes } from "./routes/npm";
 import { skillRoutes } from "./routes/skills";
 import { webRoutes } from "./web/routes";
@@ -24,6 +25,8 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.route("/skills", skillRoutes);
   // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
   app.route("/", npmRoutes);
+  // Agent Skills discovery indexes: `/~<publisher>/.well-known/agent-skills/index.json`.
+  app.route("/", discoveryRoutes);
   // Web pages: only their own paths (/, /search, /package/*, /~handle, /login, /account, /static/*).
   app.route("/", webRoutes);
   app.notFound((c) => renderError(notFound(), c));

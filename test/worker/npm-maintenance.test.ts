@@ -107,7 +107,7 @@ describe("npm deprecate (PUT of the edited packument)", () => {
     expect((await json(res)).code).toBe("UNKNOWN_VERSION");
   });
 
-  it("refuses edits it cannot store (owners, stars) and never reads a missing `versions` as removal", async () => {
+  it("refuses edits it cannot store (owners), takes stars, and never reads a missing `versions` as removal", async () => {
     const { account, name } = await skillWith(["1.0.0", "1.1.0"]);
     const { _id, _rev } = await forWrite(name, account.auth);
     // `npm owner add bob <name>` sends only these fields to /-rev/.
@@ -118,11 +118,12 @@ describe("npm deprecate (PUT of the edited packument)", () => {
     );
     expect(owners.status).toBe(400);
     expect((await json(owners)).code).toBe("OWNERS_UNSUPPORTED");
-    // `npm star` sends users.
+    // `npm star` sends users: stored since issue 14 (test/worker/reach.test.ts covers the rules).
     const star = await putJson(`/${escaped(name)}`, { _id, _rev, users: { [account.handle]: true } }, account.auth);
-    expect(star.status).toBe(400);
-    expect((await json(star)).code).toBe("STARS_UNSUPPORTED");
-    const bare = await putJson(`/${escaped(name)}/-rev/${_rev}`, { _id, _rev, name }, account.auth);
+    expect(star.status).toBe(201);
+    expect((await packument(name)).body!.users).toEqual({ [account.handle]: true });
+    const { _rev: starredRev } = await forWrite(name, account.auth);
+    const bare = await putJson(`/${escaped(name)}/-rev/${starredRev}`, { _id, _rev: starredRev, name }, account.auth);
     expect(bare.status).toBe(200);
     expect(Object.keys((await packument(name)).body!.versions)).toEqual(["1.0.0", "1.1.0"]);
   });

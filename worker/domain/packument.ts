@@ -18,6 +18,8 @@ export interface PackumentSource {
   skill: SkillRow;
   versions: PackumentVersionRow[];
   tags: Record<string, string>;
+  /** Handles of who starred the skill, sorted (npm's `users`); absent means none. */
+  users?: string[];
 }
 
 type Json = Record<string, unknown>;
@@ -30,7 +32,7 @@ const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, rev
  */
 export async function loadPackumentSource(db: D1Database, name: SkillName): Promise<PackumentSource | null> {
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
-  const [skills, versions, tags] = await db.batch([
+  const [skills, versions, tags, users] = await db.batch([
     db.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE scope = ?1 AND name = ?2`).bind(name.scope, name.name),
     db
       .prepare(
@@ -44,6 +46,12 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(`SELECT tag, version FROM dist_tags WHERE skill_id = ${skillId} ORDER BY tag`)
       .bind(name.scope, name.name),
+    db
+      .prepare(
+        `SELECT p.handle FROM stars st JOIN publishers p ON p.id = st.publisher_id
+         WHERE st.skill_id = ${skillId} ORDER BY p.handle`,
+      )
+      .bind(name.scope, name.name),
   ]);
   const skill = skills.results[0] as SkillRow | undefined;
   if (!skill) return null;
@@ -53,6 +61,7 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
       compareVersions(a.version, b.version),
     ),
     tags: Object.fromEntries((tags.results as { tag: string; version: string }[]).map((r) => [r.tag, r.version])),
+    users: (users.results as { handle: string }[]).map((r) => r.handle),
   };
 }
 
@@ -67,7 +76,7 @@ export function parseRev(rev: string): number | null {
 }
 
 /** Bump when the document's shape changes, so clients holding an older build revalidate to a new body. */
-const PACKUMENT_FORMAT = 1;
+const PACKUMENT_FORMAT = 2; // 2: the full form lists `users` (stars)
 
 /** Changes whenever anything in the document can change: a new revision, the other form, a new format. */
 export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm) =>
@@ -146,7 +155,7 @@ function abbreviate(doc: Json): Json {
 
 /** The packument for `GET /<name>`: full by default, abbreviated for `Accept: application/vnd.npm.install-v1+json`. */
 export function buildPackument(source: PackumentSource, form: PackumentForm, origin: string): Json {
-  const { skill, versions, tags } = source;
+  const { skill, versions, tags, users = [] } = source;
   const name = `@${skill.scope}/${skill.name}`;
   const docs: Json = {};
   for (const row of versions) {
@@ -173,5 +182,7 @@ export function buildPackument(source: PackumentSource, form: PackumentForm, ori
     maintainers,
     readme,
     readmeFilename: "SKILL.md",
+    // Who starred it, as CouchDB's `users` map: what `npm star` edits and sends back.
+    users: Object.fromEntries(users.map((handle) => [handle, true])),
   };
 }

@@ -1,6 +1,7 @@
 // Read side of the registry: skills, versions and dist-tags as the routers of both dialects need them.
 import semver from "semver";
 import { badRequest, clip, notFound } from "../errors";
+import { weekStart } from "./downloads";
 import { canonicalName, type SkillName } from "./names";
 import { compareVersions, pickFromRange } from "./versions";
 
@@ -105,22 +106,49 @@ export interface SkillSummary {
   description: string;
   latest: string | null;
   updatedAt: string;
+  /** Downloads in the last 7 days (UTC, today included). */
+  downloads: number;
+  stars: number;
 }
 
-type SummaryRow = { scope: string; name: string; description: string; updated_at: string; latest: string | null };
+type SummaryRow = {
+  scope: string;
+  name: string;
+  description: string;
+  updated_at: string;
+  latest: string | null;
+  downloads: number | null;
+  stars: number | null;
+};
 const toSummary = (r: SummaryRow): SkillSummary => ({
   name: canonicalName(r),
   scope: r.scope,
   description: r.description,
   latest: r.latest,
   updatedAt: r.updated_at,
+  downloads: r.downloads ?? 0,
+  stars: r.stars ?? 0,
 });
+
+/** How listings can be ordered: by name (default), most downloaded last week, most starred. */
+export const LISTING_SORTS = ["name", "downloads", "stars"] as const;
+export type ListingSort = (typeof LISTING_SORTS)[number];
+
+/**
+ * Last week's downloads of the skill whose id is `${idColumn}`, as an SQL expression. The day is
+ * computed here (YYYY-MM-DD, checked) and inlined, so the expression binds nothing.
+ */
+function weeklyDownloadsSql(idColumn: string): string {
+  const since = weekStart();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(since)) throw new Error(`bad day ${since}`);
+  return `(SELECT COALESCE(SUM(d.count), 0) FROM downloads d WHERE d.skill_id = ${idColumn} AND d.day >= '${since}')`;
+}
 
 /** The most recently published-to skills, newest first (index skills_by_updated). */
 export async function recentSkills(db: D1Database, limit: number): Promise<SkillSummary[]> {
   const { results } = await db
     .prepare(
-      `SELECT s.scope, s.name, s.description, s.updated_at,
+      `SELECT s.scope, s.name, s.description, s.updated_at, s.stars, ${weeklyDownloadsSql("s.id")} AS downloads,
               (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
        FROM skills s
        WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
@@ -138,7 +166,16 @@ export async function recentSkills(db: D1Database, limit: number): Promise<Skill
  */
 export async function searchSkills(
   db: D1Database,
-  opts: { q?: string; limit: number; after?: SkillName; scope?: string; offset?: number; withTotal?: boolean },
+  opts: {
+    q?: string;
+    limit: number;
+    after?: SkillName;
+    scope?: string;
+    offset?: number;
+    withTotal?: boolean;
+    /** Not `name`: page by `offset` (counts move, so there is no stable key to page after). */
+    sort?: ListingSort;
+  },
 ): Promise<{ skills: SkillSummary[]; more: boolean; total?: number }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
   const binds: unknown[] = [];
@@ -166,12 +203,21 @@ export async function searchSkills(
   // npm's `total` rides on the page as a window count (one pass over the matches, not two); `latest`
   // is looked up for the page's rows only.
   const total = opts.withTotal ? ", COUNT(*) OVER () AS total" : "";
+  // By name, last week's downloads are looked up for the page's rows only; sorting by them needs
+  // them for every match (from the downloads_by_day index).
+  const sort = opts.sort ?? "name";
+  const byDownloads = sort === "downloads";
+  const order = { name: "scope, name", downloads: "downloads DESC, scope, name", stars: "stars DESC, scope, name" }[
+    sort
+  ];
   const { results } = await db
     .prepare(
       `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
-       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at${total}
-             FROM skills s WHERE ${filter} ORDER BY s.scope, s.name LIMIT ? OFFSET ?) m
-       ORDER BY m.scope, m.name`,
+              ${byDownloads ? "" : `, ${weeklyDownloadsSql("m.id")} AS downloads`}
+       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.stars${total}
+                    ${byDownloads ? `, ${weeklyDownloadsSql("s.id")} AS downloads` : ""}
+             FROM skills s WHERE ${filter} ORDER BY ${order.replace(/\b(scope|name|stars)\b/g, "s.$1")} LIMIT ? OFFSET ?) m
+       ORDER BY ${order.replace(/\b(scope|name|stars|downloads)\b/g, "m.$1")}`,
     )
     .bind(...binds, opts.limit + 1, opts.offset ?? 0)
     .all<SummaryRow & { total?: number }>();

@@ -1,10 +1,13 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { artifactKey } from "../domain/artifact-store";
+import { versionArchive } from "../domain/discovery";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type SkillName } from "../domain/names";
 import type { PackumentSource } from "../domain/packument";
 import { assertOwner, publishVersion } from "../domain/publish";
 import { readSkill, readTarballRef, type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
-import { resolveSpec } from "../domain/skills";
+import { findSkill, LISTING_SORTS, resolveSpec } from "../domain/skills";
+import { setStar } from "../domain/stars";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
@@ -16,7 +19,24 @@ const listQuery = z.object({
   q: z.string().trim().max(128, { message: "must be at most 128 characters" }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
+  sort: z.enum(LISTING_SORTS).default("name"),
 });
+
+/** Cursors of sorted listings are an offset (counts move, names stay): "o:<offset>". */
+const encodeOffsetCursor = (offset: number) => btoa(`o:${offset}`).replace(/=+$/, "");
+function decodeOffsetCursor(raw: string): number {
+  const match = /^o:(\d{1,6})$/.exec(
+    (() => {
+      try {
+        return atob(raw);
+      } catch {
+        return "";
+      }
+    })(),
+  );
+  if (!match) throw badRequest("Invalid cursor: pass back the nextCursor of the previous page.", "INVALID_CURSOR");
+  return Number(match[1]);
+}
 
 const encodeCursor = (s: SkillName) => btoa(canonicalName(s)).replace(/=+$/, "");
 function decodeCursor(raw: string): SkillName {
@@ -40,7 +60,7 @@ async function readSkillOr404(db: D1Database, name: SkillName): Promise<SkillSna
 }
 
 /** `GET /skills/:scope/:skill`: the skill, its live versions (lowest first) and the readme of `latest`. */
-function skillDetail({ skill, versions, tags }: PackumentSource) {
+function skillDetail({ skill, versions, tags, users = [] }: PackumentSource) {
   const latest = versions.find((v) => v.readme !== null);
   return {
     name: canonicalName(skill),
@@ -54,10 +74,25 @@ function skillDetail({ skill, versions, tags }: PackumentSource) {
       ...(v.deprecated ? { deprecated: v.deprecated } : {}),
     })),
     ...(latest ? { readme: latest.readme } : {}),
+    stars: users.length,
     createdAt: skill.created_at,
     updatedAt: skill.updated_at,
   };
 }
+
+/** `skild star` / `skild unstar`: the caller's own star, through the same lookup as every read. */
+async function starRoute(c: Context<AppEnv>, starred: boolean) {
+  const db = c.get("deps").db;
+  const name = skillParam({ scope: c.req.param("scope") ?? "", skill: c.req.param("skill") ?? "" });
+  await readSkillOr404(db, name);
+  const skill = await findSkill(db, name);
+  if (!skill) throw notFound(`${canonicalName(name)} does not exist.`, "SKILL_NOT_FOUND");
+  const result = await setStar(db, c.get("publisher"), skill, starred);
+  return c.json({ name: canonicalName(name), starred: result.starred, stars: result.stars });
+}
+
+const hexToBase64 = (hex: string) =>
+  btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => Number.parseInt(h, 16))));
 
 const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
 const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
@@ -66,16 +101,30 @@ const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compresse
 export const skillRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
     const query = listQuery.parse(c.req.query());
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const byName = query.sort === "name";
+    const after = query.cursor && byName ? decodeCursor(query.cursor) : undefined;
+    const offset = query.cursor && !byName ? decodeOffsetCursor(query.cursor) : 0;
     const { skills, more } = await searchSkillsCached(c.get("deps").db, {
       q: query.q || undefined,
       limit: query.limit,
       after,
+      ...(byName ? {} : { sort: query.sort, offset }),
     });
     const last = skills.at(-1);
+    let nextCursor: string | null = null;
+    if (more && last) {
+      nextCursor = byName ? encodeCursor(parseCanonicalName(last.name)) : encodeOffsetCursor(offset + skills.length);
+    }
     return c.json({
-      skills: skills.map(({ name, description, latest, updatedAt }) => ({ name, description, latest, updatedAt })),
-      nextCursor: more && last ? encodeCursor(parseCanonicalName(last.name)) : null,
+      skills: skills.map(({ name, description, latest, updatedAt, downloads, stars }) => ({
+        name,
+        description,
+        latest,
+        updatedAt,
+        downloads,
+        stars,
+      })),
+      nextCursor,
     });
   })
   .get("/:scope/:skill", async (c) => {
@@ -111,8 +160,27 @@ export const skillRoutes = new Hono<AppEnv>()
       await readSkillOr404(c.get("deps").db, skill); // which is missing: the skill or the version
       throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
     }
-    return serveTarball(c, ref);
+    return serveTarball(c, ref, { skill, version });
   })
+  // The root-level archive the discovery index points at (built on first use, then stored).
+  .get("/:scope/:skill/versions/:version/archive.tar.gz", async (c) => {
+    const skill = skillParam(c.req.param());
+    const version = parseExactVersion(c.req.param("version"));
+    const snapshot = await readSkillOr404(c.get("deps").db, skill);
+    if (!snapshot.version(version)) {
+      throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    }
+    const archive = await versionArchive(c.get("deps"), snapshot.source.skill.id, version);
+    if (!archive) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    const ref = {
+      key: artifactKey(archive.sha256),
+      integrity: `sha256-${hexToBase64(archive.sha256)}`,
+      size: archive.size,
+    };
+    return serveTarball(c, ref, { skill, version }, "application/gzip");
+  })
+  .put("/:scope/:skill/star", requireAuth("write"), (c) => starRoute(c, true))
+  .delete("/:scope/:skill/star", requireAuth("write"), (c) => starRoute(c, false))
   .post("/:scope/:skill/publish", requireAuth("write"), async (c) => {
     const deps = c.get("deps");
     const skill = skillParam(c.req.param());

@@ -18,6 +18,7 @@ import { readJson } from "../../http/body";
 import { matchesIfNoneMatch } from "../../http/etag";
 import { serveTarball } from "../../http/tarball";
 import { packageNotFound, parsePackagePath, tarballVersion } from "./paths";
+import { assertUsersUnchanged, isStarEdit, readStarBody, starFromPut } from "./stars";
 
 const PACKAGE_PATHS = ["/@*", "/%40*"];
 const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";
@@ -72,9 +73,10 @@ async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: str
 async function getTarball(c: Context<AppEnv>, name: SkillName, file: string[]): Promise<Response> {
   const version = tarballVersion(name, file);
   if (version === null) throw packageNotFound();
-  const ref = await readTarballRef(c.get("deps").db, name, parseExactVersion(version));
+  const exact = parseExactVersion(version);
+  const ref = await readTarballRef(c.get("deps").db, name, exact);
   if (!ref) throw packageNotFound();
-  return serveTarball(c, ref);
+  return serveTarball(c, ref, { skill: name, version: exact });
 }
 
 const attachmentSchema = z.object({
@@ -204,18 +206,31 @@ function assertSupportedEdit(body: PutBody, name: SkillName): void {
       );
     }
   }
-  if (body.users !== undefined && Object.keys(body.users ?? {}).length > 0) {
-    throw badRequest("Stars are not supported by this registry.", "STARS_UNSUPPORTED");
-  }
 }
 
 /** `PUT /<name>` and `PUT /<name>/-rev/<rev>`. */
 async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | undefined): Promise<Response> {
   const deps = c.get("deps");
-  // Refuse a stranger's upload before reading it.
-  assertOwner(c.get("publisher"), name.scope);
+  // Anyone logged in may star (`npm star` PUTs `{_id, _rev, users}`); everything else is the owner's.
+  // A stranger's body is read only up to the size of a star, and anything but a star is refused with
+  // the same 403 as before reading it.
+  let notOwner: unknown;
+  try {
+    assertOwner(c.get("publisher"), name.scope);
+  } catch (err) {
+    notOwner = err;
+  }
+  if (notOwner) {
+    const body = await readStarBody(c).catch(() => {
+      throw notOwner;
+    });
+    if (!body || !isStarEdit(body)) throw notOwner;
+    return starFromPut(c, name, rev, body);
+  }
   const body = await readJson(c, putBodySchema, maxPutBytes(deps.limits.maxTarballBytes));
+  if (isStarEdit(body)) return starFromPut(c, name, rev, body);
   assertSupportedEdit(body, name);
+  if (body.users !== undefined) await assertUsersUnchanged(c, name, body.users);
   if (body.name !== canonicalName(name)) {
     throw badRequest(`The document is for ${body.name} but the URL names ${canonicalName(name)}.`, "NAME_MISMATCH");
   }

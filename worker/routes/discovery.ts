@@ -1,0 +1,22 @@
+// Agent Skills discovery: `/~<publisher>/.well-known/agent-skills/index.json`, what
+// `npx skills add <registry>/~<publisher>` and `npx skills check` read.
+import { Hono } from "hono";
+import { findPublisherByHandle } from "../domain/accounts";
+import { publisherIndex } from "../domain/discovery";
+import { parseScope } from "../domain/names";
+import type { AppEnv } from "../env";
+import { notFound } from "../errors";
+
+export const discoveryRoutes = new Hono<AppEnv>().get(
+  "/:handle{~[^/]+}/.well-known/agent-skills/index.json",
+  async (c) => {
+    const scope = parseScope(c.req.param("handle").slice(1));
+    const deps = c.get("deps");
+    if (!(await findPublisherByHandle(deps.db, scope))) {
+      throw notFound(`There is no publisher ~${scope}.`, "PUBLISHER_NOT_FOUND");
+    }
+    const index = await publisherIndex(deps, scope, new URL(c.req.url).origin);
+    // Public skills only, so one copy serves everyone; `skills check` must see a publish at once.
+    return c.json(index, 200, { "Cache-Control": "public, max-age=0, must-revalidate" });
+  },
+);
