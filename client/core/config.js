@@ -4,9 +4,11 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_REGISTRY } from "../../common/registry-default.js";
 import { CliError, UsageError } from "./errors.js";
 
-export const DEFAULT_REGISTRY = "http://127.0.0.1:18787";
+export { DEFAULT_REGISTRY };
+
 const AUTH_FILE = "registry-auth.json";
 
 /** @returns {string} */

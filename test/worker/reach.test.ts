@@ -440,3 +440,35 @@ describe("stars", () => {
     await expectRefused(await call(`/skills/@nobody-here/x-skill/star`, { method: "PUT", headers: alice.auth }), 404);
   });
 });
+
+describe("pages", () => {
+  it("the skill page shows downloads and stars, and its skild command names this registry", async () => {
+    const { name } = await publishedSkill();
+    const fan = await createAccount();
+    expect((await call(`/skills/${name}/star`, { method: "PUT", headers: fan.auth })).status).toBe(200);
+    await (await call(`/skills/${name}/versions/1.0.0/tarball`)).arrayBuffer();
+    await expectDownloads(name, 1);
+    const page = await (await call(`/package/${name}`)).text();
+    expect(page).toContain("1 download</span>".replace("</span>", " this week</span>"));
+    expect(page).toContain(">1 star<");
+    const words = (html: string) => html.replace(/<[^>]+>/g, "").replace(/\s+/g, " ");
+    expect(words(page)).toContain(`skild install ${name} -t claude --registry ${BASE}`);
+    // Served from the CLI's default registry, the command needs no --registry.
+    const local = await (await call(`http://127.0.0.1:18787/package/${name}`)).text();
+    expect(words(local)).toContain(`skild install ${name} -t claude`);
+    expect(words(local)).not.toContain(`skild install ${name} -t claude --registry`);
+  });
+
+  it("the home page lists the most downloaded or starred skills on ?sort=", async () => {
+    const { name } = await publishedSkill();
+    const fan = await createAccount();
+    expect((await call(`/skills/${name}/star`, { method: "PUT", headers: fan.auth })).status).toBe(200);
+    const starred = await (await call("/?sort=stars")).text();
+    expect(starred).toContain("Most starred");
+    expect(starred).toContain(name);
+    const downloads = await call("/?sort=downloads");
+    expect(downloads.status).toBe(200);
+    expect(await downloads.text()).toContain("Most downloaded this week");
+    expect((await call("/?sort=bogus")).status).toBe(400);
+  });
+});

@@ -174,3 +174,16 @@ export async function downloadsTotal(db: D1Database, skillId: number, range: Day
 
 /** The first day of "last week" (7 days ending today), for listings' `downloads`. */
 export const weekStart = (now: Date = new Date()) => resolvePeriod("last-week", now).start;
+
+/** A skill page's counts: last week's downloads and the stars. */
+export async function skillCounts(db: D1Database, skillId: number): Promise<{ downloads: number; stars: number }> {
+  const week = resolvePeriod("last-week");
+  const row = await db
+    .prepare(
+      `SELECT (SELECT COALESCE(SUM(count), 0) FROM downloads WHERE skill_id = ?1 AND day >= ?2 AND day <= ?3) AS downloads,
+              (SELECT stars FROM skills WHERE id = ?1) AS stars`,
+    )
+    .bind(skillId, week.start, week.end)
+    .first<{ downloads: number; stars: number | null }>();
+  return { downloads: row?.downloads ?? 0, stars: row?.stars ?? 0 };
+}

@@ -8,6 +8,9 @@ export function DateTime({ iso }: { iso: string }) {
   return <time datetime={iso}>{Number.isNaN(date.getTime()) ? iso : DATE.format(date)}</time>;
 }
 
+/** "1 download", "1,234 downloads". */
+export const plural = (count: number, noun: string) => `${count.toLocaleString("en")} ${noun}${count === 1 ? "" : "s"}`;
+
 export const packagePath = (name: string, version?: string) =>
   version ? `/package/${name}/v/${encodeURIComponent(version)}` : `/package/${name}`;
 
@@ -30,6 +33,8 @@ export function SkillList({ skills, headingLevel = 3 }: { skills: SkillSummary[]
             <span>
               updated <DateTime iso={s.updatedAt} />
             </span>
+            <span class="downloads">{plural(s.downloads, "download")} this week</span>
+            <span class="stars">{plural(s.stars, "star")}</span>
           </div>
         </li>
       ))}

@@ -102,6 +102,8 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 .badge { display: inline-block; font-family: var(--mono); font-size: 0.78rem; font-weight: 500; padding: 1px 8px; border-radius: 999px; background: var(--accent-soft); color: var(--accent); border: 1px solid transparent; }
 .badge.warn { background: var(--warn-bg); color: inherit; border-color: var(--warn-border); }
 .pager { display: flex; justify-content: space-between; margin-top: 20px; }
+.sort { display: flex; gap: 14px; flex-wrap: wrap; font-size: 0.875rem; margin: -4px 0 12px; }
+.sort [aria-current] { font-weight: 600; }
 .empty { text-align: center; padding: 32px; color: var(--muted); }
 
 /* Package page */

@@ -13,6 +13,7 @@ import {
   revokePublisherToken,
   verifyLogin,
 } from "../domain/accounts";
+import { skillCounts } from "../domain/downloads";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName } from "../domain/names";
 import { createSession, deleteSession } from "../domain/sessions";
 import { getDistTags, getSkill, getVersion, listVersions, recentSkills, searchSkills } from "../domain/skills";
@@ -68,6 +69,9 @@ const listQuery = z.object({
   after: z.string().max(200).optional(),
 });
 
+/** The home page lists recently updated skills, or (`?sort=`) the most downloaded or starred. */
+const homeQuery = z.object({ sort: z.enum(["downloads", "stars"]).optional() });
+
 const tokenForm = z.object({
   name: z.string().trim().max(64, { message: "a token name is at most 64 characters" }),
   access: z.enum(["publish", "read-only"]),
@@ -92,8 +96,12 @@ webRoutes
     });
   })
   .get("/", async (c) => {
-    const recent = await recentSkills(c.get("deps").db, RECENT_COUNT);
-    return c.html(<HomePage web={c.get("web")} recent={recent} origin={origin(c)} />);
+    const { sort } = homeQuery.parse(c.req.query());
+    const db = c.get("deps").db;
+    const recent = sort
+      ? (await searchSkills(db, { limit: RECENT_COUNT, sort })).skills
+      : await recentSkills(db, RECENT_COUNT);
+    return c.html(<HomePage web={c.get("web")} recent={recent} origin={origin(c)} sort={sort} />);
   })
   .get("/search", async (c) => {
     const query = listQuery.parse(c.req.query());
@@ -216,7 +224,7 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
   const [versions, distTags] = await Promise.all([listVersions(db, skill.id), getDistTags(db, skill.id)]);
   const version = pinned ?? distTags.latest ?? versions.at(-1)?.version;
   if (!version) throw notFound(`${name} has no published versions.`, "SKILL_NOT_FOUND");
-  const current = await getVersion(db, skill.id, version);
+  const [current, counts] = await Promise.all([getVersion(db, skill.id, version), skillCounts(db, skill.id)]);
   if (!current) throw notFound(`${name}@${version} does not exist.`, "VERSION_NOT_FOUND");
   return c.html(
     <PackagePage
@@ -227,6 +235,7 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
       distTags={distTags}
       current={current}
       pinned={pinned !== undefined}
+      counts={counts}
     />,
   );
 }

@@ -5,7 +5,25 @@ import { Command, DateTime, SkillList } from "../components";
 import { Layout } from "../layout";
 import type { WebState } from "../session";
 
-export function HomePage({ web, recent, origin }: { web: WebState; recent: SkillSummary[]; origin: string }) {
+const HOME_LISTS = {
+  recent: { href: "/", title: "Recently updated" },
+  downloads: { href: "/?sort=downloads", title: "Most downloaded this week" },
+  stars: { href: "/?sort=stars", title: "Most starred" },
+} as const;
+
+export function HomePage({
+  web,
+  recent,
+  origin,
+  sort,
+}: {
+  web: WebState;
+  recent: SkillSummary[];
+  origin: string;
+  /** What `recent` is ordered by; absent = recently updated. */
+  sort?: "downloads" | "stars";
+}) {
+  const shown = sort ?? "recent";
   return (
     <Layout title="skild" web={web} description="Find, install and publish skills for AI coding agents.">
       <section class="hero" aria-labelledby="hero-title">
@@ -28,7 +46,12 @@ export function HomePage({ web, recent, origin }: { web: WebState; recent: Skill
         </p>
       </section>
       <section aria-labelledby="recent-title">
-        <h2 id="recent-title">Recently updated</h2>
+        <h2 id="recent-title">{HOME_LISTS[shown].title}</h2>
+        <nav class="sort" aria-label="Order">
+          {Object.entries(HOME_LISTS).map(([key, list]) =>
+            key === shown ? <span aria-current="page">{list.title}</span> : <a href={list.href}>{list.title}</a>,
+          )}
+        </nav>
         {recent.length ? (
           <SkillList skills={recent} />
         ) : (

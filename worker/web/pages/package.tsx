@@ -1,9 +1,10 @@
 // One skill version: its SKILL.md rendered safely, how to install it, and its facts.
+import { DEFAULT_REGISTRY } from "../../../common/registry-default.js";
 import { parseSkillMd } from "../../../common/skill-format.js";
 import { formatBytes } from "../../domain/limits";
 import { canonicalName } from "../../domain/names";
 import type { SkillRow, VersionRow } from "../../domain/skills";
-import { Command, DateTime, Notice, packagePath } from "../components";
+import { Command, DateTime, Notice, packagePath, plural } from "../components";
 import { Layout } from "../layout";
 import { renderMarkdown } from "../markdown";
 import type { WebState } from "../session";
@@ -18,7 +19,13 @@ export interface PackagePageProps {
   current: VersionRow & { readme: string };
   /** The URL named the version (/v/1.0.0) rather than showing `latest`. */
   pinned: boolean;
+  /** Last week's downloads and the stars; absent where a caller has none to show. */
+  counts?: { downloads: number; stars: number };
 }
+
+/** The skild CLI's install command: it names this registry unless it is the CLI's default one. */
+export const skildInstallCommand = (spec: string, origin: string) =>
+  `skild install ${spec} -t claude${origin === DEFAULT_REGISTRY ? "" : ` --registry ${origin}`}`;
 
 /** SKILL.md without its frontmatter, plus the frontmatter fields worth showing. */
 function splitSkillMd(readme: string): { body: string; license?: string } {
@@ -30,7 +37,7 @@ function splitSkillMd(readme: string): { body: string; license?: string } {
   }
 }
 
-export function PackagePage({ web, origin, skill, versions, distTags, current, pinned }: PackagePageProps) {
+export function PackagePage({ web, origin, skill, versions, distTags, current, pinned, counts }: PackagePageProps) {
   const name = canonicalName(skill);
   const latest = distTags.latest;
   const spec = pinned && current.version !== latest ? `${name}@${current.version}` : name;
@@ -55,6 +62,12 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
             published <DateTime iso={current.published_at} />
           </span>
           {license ? <span>{license} license</span> : null}
+          {counts ? (
+            <>
+              <span class="downloads">{plural(counts.downloads, "download")} this week</span>
+              <span class="stars">{plural(counts.stars, "star")}</span>
+            </>
+          ) : null}
         </div>
       </div>
       {current.deprecated ? (
@@ -77,7 +90,7 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
           <section class="card install" aria-labelledby="install-title">
             <h2 id="install-title">Install</h2>
             <p class="cmd-label">skild CLI</p>
-            <Command text={`skild install ${spec} -t claude`} />
+            <Command text={skildInstallCommand(spec, origin)} />
             <p class="cmd-label">npm, pnpm, yarn or bun</p>
             <Command text={`npm install ${spec} --registry ${origin}`} />
             <p class="hint">Other agents: -t codex, copilot, cursor, agents or opencode.</p>
