@@ -46,6 +46,18 @@ export const COMMANDS = [
     load: () => import("./search.js"),
   },
   {
+    name: "star",
+    summary: "Star a skill on the registry",
+    group: "Use skills",
+    load: () => import("./star.js"),
+  },
+  {
+    name: "unstar",
+    summary: "Remove your star from a skill",
+    group: "Use skills",
+    load: () => import("./unstar.js"),
+  },
+  {
     name: "init",
     summary: "Create a new skill folder with a valid SKILL.md",
     group: "Write and publish skills",

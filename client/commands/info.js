@@ -26,8 +26,15 @@ export default {
     let details = null;
     /** @type {CliError | null} */
     let registryError = null;
+    /** @type {number | null} */
+    let weeklyDownloads = null;
     try {
       details = await registry.getSkill(skill);
+      // A registry without the downloads API still shows everything else.
+      weeklyDownloads = await registry.downloads(skill, "last-week").then(
+        (d) => d.downloads,
+        () => null,
+      );
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
       // Installed but gone from (or unreachable on) the registry: still show the installed side.
@@ -44,6 +51,8 @@ export default {
             distTags: details.distTags,
             versions: details.versions,
             updatedAt: details.updatedAt,
+            downloadsLastWeek: weeklyDownloads,
+            stars: details.stars ?? null,
           }
         : null,
       ...(registryError ? { registryError: registryError.message } : {}),
@@ -66,6 +75,8 @@ export default {
       const latest = details.versions.find((v) => v.version === details?.distTags.latest);
       if (latest)
         ctx.out.line(`latest:    ${latest.version}, ${formatBytes(latest.size)}, published ${latest.publishedAt}`);
+      if (weeklyDownloads !== null) ctx.out.line(`downloads: ${weeklyDownloads} in the last 7 days`);
+      if (details.stars !== undefined) ctx.out.line(`stars:     ${details.stars}`);
       ctx.out.line(`registry:  ${registry.url}`);
     } else if (registryError) {
       ctx.out.line(`registry:  ${registryError.message}`);

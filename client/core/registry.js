@@ -11,7 +11,7 @@ const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  * @typedef {{handle: string, email: string, createdAt: string}} Publisher
  * @typedef {{name: string, description: string, latest: string | null, updatedAt: string}} SkillSummary
  * @typedef {{version: string, integrity: string, size: number, publishedAt: string, deprecated?: string}} VersionSummary
- * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string}} SkillDetails
+ * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string, stars?: number}} SkillDetails
  * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string}} VersionDetails
  * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>}} PublishResult
  * @typedef {{received: number, total: number | undefined}} DownloadProgress
@@ -148,6 +148,22 @@ export function createRegistryClient({ url, token }) {
 
     /** @param {{scope: string, name: string}} skill @returns {Promise<SkillDetails>} */
     getSkill: (skill) => requestJson("GET", skillPath(skill)),
+
+    /**
+     * Stars (or unstars) a skill as the logged-in user.
+     * @param {{scope: string, name: string}} skill
+     * @param {boolean} starred
+     * @returns {Promise<{name: string, starred: boolean, stars: number}>}
+     */
+    star: (skill, starred) => requestJson(starred ? "PUT" : "DELETE", `${skillPath(skill)}/star`, { auth: true }),
+
+    /**
+     * Downloads in a period (`last-day`, `last-week`, `last-month`), npm's downloads API.
+     * @param {{scope: string, name: string}} skill
+     * @param {string} period
+     * @returns {Promise<{downloads: number, start: string, end: string, package: string}>}
+     */
+    downloads: (skill, period) => requestJson("GET", `/-/downloads/point/${period}/@${skill.scope}/${skill.name}`),
 
     /**
      * A version, dist-tag or semver range → the exact version the registry picks.

@@ -1,0 +1,3 @@
+import { starCommand } from "./star.js";
+
+export default starCommand(false);
