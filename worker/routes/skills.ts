@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import ssri from "ssri";
 import { z } from "zod";
 import { artifactKey } from "../domain/artifact-store";
 import { versionArchive } from "../domain/discovery";
