@@ -202,7 +202,8 @@ describe.skipIf(!browserPath)("web pages in headless Chromium", () => {
     const install = page.getByRole("region", { name: "Install" });
     const commands = await install.locator("code").allTextContents();
     expect(commands).toEqual([
-      `skild install @${HANDLE}/hello-skill -t claude`,
+      // Not the CLI's default registry, so the command names this one (issue 14).
+      `skild install @${HANDLE}/hello-skill -t claude --registry ${server.url}`,
       `npm install @${HANDLE}/hello-skill --registry ${server.url}`,
     ]);
     const details = await page.getByRole("region", { name: "Details" }).textContent();
