@@ -10,10 +10,11 @@ import type { SkillName } from "./names";
 
 /** Counts reach D1 this long after the first download of a batch: well inside the 2 s the API promises. */
 export const FLUSH_DELAY_MS = 750;
-/** Distinct (skill, version, day) keys held between flushes; beyond this new keys are dropped (and logged). */
+/**
+ * Distinct (skill, version, day) keys held between flushes; beyond this new keys are dropped (and
+ * logged). Bounds the flush's one bound JSON value (~100 bytes a key) well under D1's 2 MB.
+ */
 export const MAX_PENDING_KEYS = 5_000;
-/** Keys per statement: keeps the one bound JSON value well under D1's limits. */
-const KEYS_PER_STATEMENT = 2_000;
 
 interface PendingCount {
   scope: string;
@@ -24,7 +25,13 @@ interface PendingCount {
 }
 
 const pending = new Map<string, PendingCount>();
-let flushScheduled = false;
+/** When the scheduled flush is due (0: none scheduled). */
+let flushDueAt = 0;
+/**
+ * A flush this late never ran (its request's `waitUntil` was cut short): the next download
+ * schedules another, so one lost timer cannot stop counting in an isolate for good.
+ */
+const FLUSH_LOST_AFTER_MS = 10_000;
 let droppedSinceLog = 0;
 
 /** `YYYY-MM-DD` of a moment, in UTC. */
@@ -48,18 +55,19 @@ export function countDownload(
   else if (pending.size < MAX_PENDING_KEYS)
     pending.set(key, { scope: skill.scope, name: skill.name, version, day, count: 1 });
   else droppedSinceLog += 1;
-  if (flushScheduled) return;
-  flushScheduled = true;
+  const now = Date.now();
+  if (flushDueAt !== 0 && now < flushDueAt + FLUSH_LOST_AFTER_MS) return;
+  flushDueAt = now + FLUSH_DELAY_MS;
   waitUntil(
     (async () => {
       await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS));
-      flushScheduled = false;
+      flushDueAt = 0;
       await flushDownloads(db);
     })(),
   );
 }
 
-/** Writes every pending count (one statement per KEYS_PER_STATEMENT keys). Never throws. */
+/** Writes every pending count in one D1 statement. Never throws. */
 export async function flushDownloads(db: D1Database): Promise<void> {
   if (droppedSinceLog > 0) {
     console.error(
@@ -70,24 +78,21 @@ export async function flushDownloads(db: D1Database): Promise<void> {
   if (pending.size === 0) return;
   const rows = [...pending.values()];
   pending.clear();
-  for (let i = 0; i < rows.length; i += KEYS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + KEYS_PER_STATEMENT);
-    try {
-      await db
-        .prepare(
-          `INSERT INTO downloads (skill_id, day, version, count)
-           SELECT s.id, json_extract(j.value, '$.day'), json_extract(j.value, '$.version'), json_extract(j.value, '$.count')
-           FROM json_each(?1) j
-           JOIN skills s ON s.scope = json_extract(j.value, '$.scope') AND s.name = json_extract(j.value, '$.name')
-           WHERE true
-           ON CONFLICT (skill_id, day, version) DO UPDATE SET count = count + excluded.count`,
-        )
-        .bind(JSON.stringify(chunk))
-        .run();
-    } catch (err) {
-      // Counts are not worth a retry loop against a failing database; the loss is logged.
-      console.error(`download counts: ${chunk.length} keys not saved`, err);
-    }
+  try {
+    await db
+      .prepare(
+        `INSERT INTO downloads (skill_id, day, version, count)
+         SELECT s.id, json_extract(j.value, '$.day'), json_extract(j.value, '$.version'), json_extract(j.value, '$.count')
+         FROM json_each(?1) j
+         JOIN skills s ON s.scope = json_extract(j.value, '$.scope') AND s.name = json_extract(j.value, '$.name')
+         WHERE true
+         ON CONFLICT (skill_id, day, version) DO UPDATE SET count = count + excluded.count`,
+      )
+      .bind(JSON.stringify(rows))
+      .run();
+  } catch (err) {
+    // Counts are not worth a retry loop against a failing database; the loss is logged.
+    console.error(`download counts: ${rows.length} keys not saved`, err);
   }
 }
 

@@ -17,6 +17,10 @@ export const discoveryRoutes = new Hono<AppEnv>().get(
     }
     const index = await publisherIndex(deps, scope, new URL(c.req.url).origin);
     // Public skills only, so one copy serves everyone; `skills check` must see a publish at once.
-    return c.json(index, 200, { "Cache-Control": "public, max-age=0, must-revalidate" });
+    // Public data: readable from browsers on other origins too (skill directories, agents' UIs).
+    return c.json(index, 200, {
+      "Cache-Control": "public, max-age=0, must-revalidate",
+      "Access-Control-Allow-Origin": "*",
+    });
   },
 );
