@@ -146,27 +146,23 @@ export async function startWrangler(opts = {}) {
 }
 
 /**
- * The registry as `npm start` serves it (scripts/start.mjs: the production bundle on one workerd),
- * on a free port with fresh temp state unless `stateDir` is given. `vars` override wrangler.toml vars
- * and `secrets` add secret bindings for this start only; `inspectorPort: true` opens workerd's
- * DevTools inspector on a free port (the benchmark samples the heap through it).
- * @param {{ vars?: Record<string, string>, secrets?: Record<string, string>, stateDir?: string, inspector?: boolean }} [opts]
+ * Runs a Node script that serves on PORT and prints "Ready on <url>" (scripts/start.mjs, the
+ * benchmark's one-workerd hello-world), on a free port, in its own process group.
+ * @param {string} script
+ * @param {Record<string, string>} scriptEnv
+ * @param {{ stateDir: string, ownsState: boolean, inspector?: boolean }} opts
  * @returns {Promise<RegistryServer>}
  */
-export async function startRegistry(opts = {}) {
-  const ownsState = !opts.stateDir;
-  const stateDir = opts.stateDir ?? makeTempDir("skild-state-");
+async function startScript(script, scriptEnv, opts) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const inspectorPort = opts.inspector ? await freePort() : 0;
-    const child = spawnGroup(process.execPath, [path.join(ROOT, "scripts", "start.mjs")], {
+    const child = spawnGroup(process.execPath, [script], {
       cwd: ROOT,
       env: {
         ...env,
+        ...scriptEnv,
         PORT: String(port),
-        SKILD_STATE_DIR: stateDir,
-        SKILD_VARS: JSON.stringify(opts.vars ?? {}),
-        SKILD_SECRETS: JSON.stringify(opts.secrets ?? {}),
         ...(inspectorPort ? { SKILD_INSPECTOR_PORT: String(inspectorPort) } : {}),
       },
     });
@@ -177,22 +173,53 @@ export async function startRegistry(opts = {}) {
     } catch (err) {
       await stopGroup(child);
       if (err instanceof PortTaken && attempt < 3) continue;
-      if (ownsState) removeTempDir(stateDir);
+      if (opts.ownsState) removeTempDir(opts.stateDir);
       throw err;
     }
     return {
       url,
-      stateDir,
+      stateDir: opts.stateDir,
       sql: (command) => {
-        const out = wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", command], stateDir);
+        const out = wrangler(["d1", "execute", "DB", "--yes", "--json", "--command", command], opts.stateDir);
         return /** @type {{ results: unknown[] }[]} */ (JSON.parse(out))[0]?.results ?? [];
       },
       stop: async () => {
         await stopGroup(child);
-        if (ownsState) removeTempDir(stateDir);
+        if (opts.ownsState) removeTempDir(opts.stateDir);
       },
       pid: /** @type {number} */ (child.pid),
       inspectorPort,
     };
   }
+}
+
+/**
+ * The registry as `npm start` serves it (scripts/start.mjs: the production bundle on one workerd),
+ * on a free port with fresh temp state unless `stateDir` is given. `vars` override wrangler.toml vars
+ * and `secrets` add secret bindings for this start only; `inspector: true` opens workerd's DevTools
+ * inspector on a free port (the benchmark samples the isolate's heap through it).
+ * @param {{ vars?: Record<string, string>, secrets?: Record<string, string>, stateDir?: string, inspector?: boolean }} [opts]
+ * @returns {Promise<RegistryServer>}
+ */
+export function startRegistry(opts = {}) {
+  const stateDir = opts.stateDir ?? makeTempDir("skild-state-");
+  const scriptEnv = {
+    SKILD_STATE_DIR: stateDir,
+    SKILD_VARS: JSON.stringify(opts.vars ?? {}),
+    SKILD_SECRETS: JSON.stringify(opts.secrets ?? {}),
+  };
+  return startScript(path.join(ROOT, "scripts", "start.mjs"), scriptEnv, {
+    stateDir,
+    ownsState: !opts.stateDir,
+    inspector: opts.inspector,
+  });
+}
+
+/**
+ * The benchmark's ceiling: the hello-world Worker on one workerd (bench/hello-workerd.mjs).
+ * @returns {Promise<RegistryServer>}
+ */
+export function startHelloWorkerd() {
+  const stateDir = makeTempDir("skild-hello-");
+  return startScript(path.join(ROOT, "bench", "hello-workerd.mjs"), {}, { stateDir, ownsState: true, inspector: true });
 }
