@@ -92,9 +92,6 @@ async function starRoute(c: Context<AppEnv>, starred: boolean) {
   return c.json({ name: canonicalName(name), starred: result.starred, stars: result.stars });
 }
 
-const hexToBase64 = (hex: string) =>
-  btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => Number.parseInt(h, 16))));
-
 const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
 const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
 
@@ -175,7 +172,7 @@ export const skillRoutes = new Hono<AppEnv>()
     if (!archive) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
     const ref = {
       key: artifactKey(archive.sha256),
-      integrity: `sha256-${hexToBase64(archive.sha256)}`,
+      integrity: ssri.fromHex(archive.sha256, "sha256").toString(),
       size: archive.size,
     };
     return serveTarball(c, ref, { skill, version }, "application/gzip");
