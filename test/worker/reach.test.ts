@@ -75,7 +75,11 @@ async function publishedSkill(files: { path: string; content: string }[] = []) {
   const name = `@${account.handle}/hello-skill`;
   const res = await publish(account, { extra: files.map((f) => ({ path: `package/${f.path}`, content: f.content })) });
   expect(res.status).toBe(201);
-  return { account, name };
+  const { integrity } = await json<{ integrity: string }>(res);
+  const row = await env.DB.prepare("SELECT sha256 FROM versions WHERE integrity = ?")
+    .bind(integrity)
+    .first<{ sha256: string }>();
+  return { account, name, sha256: row!.sha256 };
 }
 
 describe("discovery index", () => {
@@ -274,6 +278,36 @@ describe("downloads", () => {
     await waitOnExecutionContext(failing);
     expect(writes).toHaveLength(2);
     expect((await point(name)).downloads).toBe(8);
+  });
+
+  it("never counts a tarball whose storage read fails (5xx) or whose object is missing (404)", async () => {
+    const failing = await publishedSkill();
+    const missing = await publishedSkill();
+    const app = createApp((bindings) => {
+      const deps = defaultDeps(bindings);
+      return {
+        ...deps,
+        artifacts: {
+          ...deps.artifacts,
+          get: async (key: string) => {
+            if (key.includes(failing.sha256)) throw new Error("R2 is down");
+            if (key.includes(missing.sha256)) return null;
+            return deps.artifacts.get(key);
+          },
+        },
+      };
+    });
+    const ctx = createExecutionContext();
+    for (const { name } of [failing, missing]) {
+      const res = await app.fetch(new Request(new URL(`/skills/${name}/versions/1.0.0/tarball`, BASE)), env, ctx);
+      expect(res.status).toBeGreaterThanOrEqual(404);
+      await res.arrayBuffer();
+    }
+    await waitOnExecutionContext(ctx);
+    // A later successful download flushes; the failed ones never joined the batch.
+    await (await call(`/skills/${missing.name}/versions/1.0.0/tarball`)).arrayBuffer();
+    await expectDownloads(missing.name, 1);
+    expect((await point(failing.name)).downloads).toBe(0);
   });
 
   it("refuses unknown periods and names with a clear 4xx", async () => {
