@@ -6,6 +6,7 @@ import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
 import { discoveryRoutes } from "./routes/discovery";
 import { npmRoutes } from "./routes/npm";
+import { reachRoutes } from "./routes/npm/reach";
 import { skillRoutes } from "./routes/skills";
 import { webRoutes } from "./web/routes";
 
@@ -25,6 +26,8 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.route("/skills", skillRoutes);
   // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
   app.route("/", npmRoutes);
+  // npm's downloads API (`/-/downloads/…`) and `npm stars` (`/-/_view/starredByUser`).
+  app.route("/", reachRoutes);
   // Agent Skills discovery indexes: `/~<publisher>/.well-known/agent-skills/index.json`.
   app.route("/", discoveryRoutes);
   // Web pages: only their own paths (/, /search, /package/*, /~handle, /login, /account, /static/*).

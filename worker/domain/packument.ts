@@ -32,8 +32,15 @@ const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, rev
  */
 export async function loadPackumentSource(db: D1Database, name: SkillName): Promise<PackumentSource | null> {
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
-  const [skills, versions, tags, users] = await db.batch([
-    db.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE scope = ?1 AND name = ?2`).bind(name.scope, name.name),
+  const [skills, versions, tags] = await db.batch([
+    db
+      .prepare(
+        `SELECT ${SKILL_COLUMNS},
+                (SELECT json_group_array(handle) FROM (SELECT p.handle FROM stars st JOIN publishers p ON p.id = st.publisher_id
+                 WHERE st.skill_id = skills.id ORDER BY p.handle)) AS stargazers
+         FROM skills WHERE scope = ?1 AND name = ?2`,
+      )
+      .bind(name.scope, name.name),
     db
       .prepare(
         `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
@@ -46,22 +53,17 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(`SELECT tag, version FROM dist_tags WHERE skill_id = ${skillId} ORDER BY tag`)
       .bind(name.scope, name.name),
-    db
-      .prepare(
-        `SELECT p.handle FROM stars st JOIN publishers p ON p.id = st.publisher_id
-         WHERE st.skill_id = ${skillId} ORDER BY p.handle`,
-      )
-      .bind(name.scope, name.name),
   ]);
-  const skill = skills.results[0] as SkillRow | undefined;
-  if (!skill) return null;
+  const row = skills.results[0] as (SkillRow & { stargazers: string }) | undefined;
+  if (!row) return null;
+  const { stargazers, ...skill } = row;
   return {
     skill,
+    users: (JSON.parse(stargazers) as string[]).sort(),
     versions: (versions.results as unknown as PackumentVersionRow[]).sort((a, b) =>
       compareVersions(a.version, b.version),
     ),
     tags: Object.fromEntries((tags.results as { tag: string; version: string }[]).map((r) => [r.tag, r.version])),
-    users: (users.results as { handle: string }[]).map((r) => r.handle),
   };
 }
 

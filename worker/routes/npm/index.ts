@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { packageRoutes } from "./packages";
-import { reachRoutes } from "./reach";
 import { registryRoutes } from "./registry";
 import { userRoutes } from "./users";
 
@@ -9,8 +8,4 @@ import { userRoutes } from "./users";
  * The npm registry protocol. Every route starts with `/-/` or with a scoped name (`/@…`, `/%40…`),
  * so mounting this at `/` leaves `/`, `/search`, `/package/*` and other web paths alone.
  */
-export const npmRoutes = new Hono<AppEnv>()
-  .route("/", userRoutes)
-  .route("/", registryRoutes)
-  .route("/", reachRoutes)
-  .route("/", packageRoutes);
+export const npmRoutes = new Hono<AppEnv>().route("/", userRoutes).route("/", registryRoutes).route("/", packageRoutes);
