@@ -8,7 +8,9 @@ ALTER TABLE versions ADD COLUMN archive_sha256 TEXT;
 ALTER TABLE versions ADD COLUMN archive_size INTEGER;
 
 -- Downloads per skill, version and UTC day (YYYY-MM-DD). Written in batches, one statement per
--- flush, adding to the day's count.
+-- flush, adding to the day's count. The key serves every read: one skill's days (the downloads API)
+-- and each listed skill's last week (listings and their sort). No second index: every row write
+-- would pay for it.
 CREATE TABLE downloads (
   skill_id INTEGER NOT NULL REFERENCES skills(id),
   day      TEXT NOT NULL,
@@ -16,8 +18,6 @@ CREATE TABLE downloads (
   count    INTEGER NOT NULL,
   PRIMARY KEY (skill_id, day, version)
 ) WITHOUT ROWID;
--- "Most downloaded in the last week" across skills reads only this index.
-CREATE INDEX downloads_by_day ON downloads(day, skill_id, count);
 
 -- Who starred what (npm's `users` map). `skills.stars` is the count, kept in the same batch.
 CREATE TABLE stars (

@@ -204,7 +204,7 @@ export async function searchSkills(
   // is looked up for the page's rows only.
   const total = opts.withTotal ? ", COUNT(*) OVER () AS total" : "";
   // By name, last week's downloads are looked up for the page's rows only; sorting by them needs
-  // them for every match (from the downloads_by_day index).
+  // them for every match (each a range of the downloads key: skill, then day).
   const sort = opts.sort ?? "name";
   const byDownloads = sort === "downloads";
   const order = { name: "scope, name", downloads: "downloads DESC, scope, name", stars: "stars DESC, scope, name" }[
