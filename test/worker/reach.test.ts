@@ -11,6 +11,7 @@ import { resolvePeriod, utcDay } from "../../worker/domain/downloads";
 import { gzip, tar } from "../helpers/tarball";
 import { type Account, BASE, call, createAccount, expectRefused, json, publish, storeCounts } from "./helpers";
 import { escaped, type PackumentDoc, putJson } from "./npm-helpers";
+import { Browser } from "./web-helpers";
 
 interface IndexDoc {
   $schema: string;
@@ -505,4 +506,32 @@ describe("pages", () => {
     expect(await downloads.text()).toContain("Most downloaded this week");
     expect((await call("/?sort=bogus")).status).toBe(400);
   });
+
+  it("a logged-in viewer stars and unstars from the skill page (a form with CSRF); others get a login link", async () => {
+    const { name } = await publishedSkill();
+    const page = `/package/${name}`;
+    const anonymous = await (await call(page)).text();
+    expect(anonymous).toContain(`href="/login?next=${encodeURIComponent(page)}"`);
+    const fan = await createAccount();
+    const browser = new Browser();
+    expect((await browser.login(fan.handle, fan.password)).status).toBe(303);
+    expect(await (await browser.fetch(page)).text()).toContain("☆ Star");
+    const star = await browser.post(`${page}/star`, { csrf: await browser.csrf(page), starred: "1" });
+    expect(star.status).toBe(303);
+    expect(star.headers.get("Location")).toBe(page);
+    const starredPage = await (await browser.fetch(page)).text();
+    expect(starredPage).toContain("★ Starred");
+    expect(starredPage).toContain(">1 star<");
+    expect((await starDocUsers(name)).sort()).toEqual([fan.handle]);
+    // Without the CSRF token: refused, nothing changes.
+    expect((await browser.post(`${page}/star`, { starred: "0" })).status).toBe(403);
+    expect(await starDocUsers(name)).toEqual([fan.handle]);
+    await browser.post(`${page}/star`, { csrf: await browser.csrf(page), starred: "0" });
+    expect(await starDocUsers(name)).toEqual([]);
+  });
 });
+
+async function starDocUsers(name: string): Promise<string[]> {
+  const doc = await json<{ users: Record<string, boolean> }>(await call(`/${escaped(name)}`));
+  return Object.keys(doc.users);
+}

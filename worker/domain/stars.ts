@@ -102,3 +102,12 @@ export async function starredByUser(db: D1Database, handle: string): Promise<str
     .all<{ scope: string; name: string }>();
   return results.map(canonicalName);
 }
+
+/** Whether `publisherId` starred the skill (the skill page's button). */
+export async function hasStarred(db: D1Database, skillId: number, publisherId: number): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS starred FROM stars WHERE skill_id = ? AND publisher_id = ?")
+    .bind(skillId, publisherId)
+    .first<{ starred: number }>();
+  return Boolean(row);
+}

@@ -104,6 +104,8 @@ h2 { font-size: 1.25rem; margin: 32px 0 12px; }
 .pager { display: flex; justify-content: space-between; margin-top: 20px; }
 .sort { display: flex; gap: 14px; flex-wrap: wrap; font-size: 0.875rem; margin: -4px 0 12px; }
 .sort [aria-current] { font-weight: 600; }
+.star-form { display: inline; margin: 0; }
+.star-form button { font: inherit; font-size: 0.85rem; padding: 0 10px; border-radius: 999px; }
 .empty { text-align: center; padding: 32px; color: var(--muted); }
 
 /* Package page */

@@ -17,6 +17,7 @@ import { skillCounts } from "../domain/downloads";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName } from "../domain/names";
 import { createSession, deleteSession } from "../domain/sessions";
 import { getDistTags, getSkill, getVersion, listVersions, recentSkills, searchSkills } from "../domain/skills";
+import { hasStarred, setStar } from "../domain/stars";
 import { parseExactVersion } from "../domain/versions";
 import { describeZodError, notFound, RegistryError, unauthorized } from "../errors";
 import { packagePath } from "./components";
@@ -209,6 +210,16 @@ webRoutes
     const tokens = await listTokens(db, viewer.id);
     return c.html(<AccountPage web={c.get("web")} publisher={viewer} tokens={tokens} created={{ token, name }} />, 201);
   })
+  // The skill page's star button: star or unstar as the logged-in viewer, then back to the page.
+  .post("/package/:scope/:skill/star", verifiedForm, async (c) => {
+    const name = { scope: parseScope(c.req.param("scope")), name: parseSkillName(c.req.param("skill")) };
+    const viewer = c.get("web").viewer;
+    if (!viewer) return c.redirect(`/login?next=${encodeURIComponent(packagePath(canonicalName(name)))}`, 303);
+    const db = c.get("deps").db;
+    const skill = await getSkill(db, name);
+    await setStar(db, viewer, skill, c.get("form").get("starred") === "1");
+    return c.redirect(packagePath(canonicalName(name)), 303);
+  })
   .post("/account/tokens/:id/revoke", verifiedForm, async (c) => {
     const viewer = requireViewer(c);
     const id = z.coerce.number().int().positive().parse(c.req.param("id"));
@@ -224,7 +235,12 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
   const [versions, distTags] = await Promise.all([listVersions(db, skill.id), getDistTags(db, skill.id)]);
   const version = pinned ?? distTags.latest ?? versions.at(-1)?.version;
   if (!version) throw notFound(`${name} has no published versions.`, "SKILL_NOT_FOUND");
-  const [current, counts] = await Promise.all([getVersion(db, skill.id, version), skillCounts(db, skill.id)]);
+  const viewer = c.get("web").viewer;
+  const [current, counts, starred] = await Promise.all([
+    getVersion(db, skill.id, version),
+    skillCounts(db, skill.id),
+    viewer ? hasStarred(db, skill.id, viewer.id) : false,
+  ]);
   if (!current) throw notFound(`${name}@${version} does not exist.`, "VERSION_NOT_FOUND");
   return c.html(
     <PackagePage
@@ -236,6 +252,7 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
       current={current}
       pinned={pinned !== undefined}
       counts={counts}
+      starred={starred}
     />,
   );
 }

@@ -21,6 +21,22 @@ export interface PackagePageProps {
   pinned: boolean;
   /** Last week's downloads and the stars; absent where a caller has none to show. */
   counts?: { downloads: number; stars: number };
+  /** The logged-in viewer starred this skill. */
+  starred?: boolean;
+}
+
+/** Star / unstar for a logged-in viewer (a form: these pages run no script); a login link otherwise. */
+function StarButton({ web, name, starred }: { web: WebState; name: string; starred: boolean }) {
+  if (!web.viewer) return <a href={`/login?next=${encodeURIComponent(packagePath(name))}`}>☆ Star</a>;
+  return (
+    <form class="star-form" method="post" action={`${packagePath(name)}/star`}>
+      <input type="hidden" name="csrf" value={web.csrf} />
+      <input type="hidden" name="starred" value={starred ? "0" : "1"} />
+      <button type="submit" aria-pressed={starred ? "true" : "false"}>
+        {starred ? "★ Starred" : "☆ Star"}
+      </button>
+    </form>
+  );
 }
 
 /** The skild CLI's install command: it names this registry unless it is the CLI's default one. */
@@ -37,7 +53,17 @@ function splitSkillMd(readme: string): { body: string; license?: string } {
   }
 }
 
-export function PackagePage({ web, origin, skill, versions, distTags, current, pinned, counts }: PackagePageProps) {
+export function PackagePage({
+  web,
+  origin,
+  skill,
+  versions,
+  distTags,
+  current,
+  pinned,
+  counts,
+  starred = false,
+}: PackagePageProps) {
   const name = canonicalName(skill);
   const latest = distTags.latest;
   const spec = pinned && current.version !== latest ? `${name}@${current.version}` : name;
@@ -66,6 +92,7 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
             <>
               <span class="downloads">{plural(counts.downloads, "download")} this week</span>
               <span class="stars">{plural(counts.stars, "star")}</span>
+              <StarButton web={web} name={name} starred={starred} />
             </>
           ) : null}
         </div>
