@@ -6,6 +6,7 @@ import { unlockInstall } from "../core/lockfile.js";
 import { parseSkillName } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
+import { sourceLockKey } from "../core/sources/lock.js";
 
 /** @param {string} raw */
 function checkBareName(raw) {
@@ -50,7 +51,10 @@ export default {
       }
       for (const { record, dir } of matches) {
         await removeInstalled(dir);
-        if (scope === "local") await unlockInstall(ctx.cwd, record.name, record.platform);
+        if (scope === "local") {
+          const key = record.source ? sourceLockKey(record.source, ctx.cwd) : record.name;
+          await unlockInstall(ctx.cwd, key, record.platform);
+        }
         removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
         ctx.out.line(
           `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,

@@ -78,10 +78,11 @@ export async function checkoutGit({ url, ref, label }) {
     const init = await git(["init", "-q", dir]);
     if (init.code !== 0) throw new CliError(`git init failed: ${lastLine(init.stderr)}`, { code: "GIT_FAILED" });
     // `--` keeps a hostile URL or ref from reading as an option.
-    const fetched = await git(
-      ["fetch", "-q", "--depth", "1", "--no-tags", "--no-recurse-submodules", "--", url, ref ?? "HEAD"],
-      dir,
-    );
+    const fetchArgs = ["fetch", "-q", "--no-tags", "--no-recurse-submodules"];
+    const target = ["--", url, ref ?? "HEAD"];
+    let fetched = await git([...fetchArgs, "--depth", "1", ...target], dir);
+    // Shallow where the server can: git's dumb HTTP transport cannot, so fetch the history there.
+    if (fetched.code !== 0 && /shallow/i.test(fetched.stderr)) fetched = await git([...fetchArgs, ...target], dir);
     if (fetched.code !== 0) {
       const why = lastLine(fetched.stderr);
       if (

@@ -20,6 +20,13 @@ function portableSource(info, projectDir) {
 }
 
 /**
+ * The lockfile key of an installed source skill (as `lockSourceInstall` wrote it).
+ * @param {import("./install-source.js").SourceInfo} info
+ * @param {string} projectDir
+ */
+export const sourceLockKey = (info, projectDir) => sourceKey({ ...info, source: portableSource(info, projectDir) });
+
+/**
  * Records a source install for `platform` in the project's lockfile.
  * @param {string} projectDir
  * @param {import("./install-source.js").SourceInstallResult} result
