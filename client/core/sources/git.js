@@ -49,14 +49,14 @@ function git(args, cwd) {
   });
 }
 
-/** git's reason in one line (its first `fatal:` line, else its last line), credentials taken out. @param {string} stderr */
+/** git's reason in one line (its first `fatal:`/`error:` line, else its last line), credentials taken out. @param {string} stderr */
 function lastLine(stderr) {
   const lines = stderr
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
-  const reason = lines.find((l) => l.startsWith("fatal:")) ?? lines.pop() ?? "";
-  return redactCredentials(reason.replace(/^fatal:\s*/, "").replace(/\.$/, ""));
+  const reason = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? "";
+  return redactCredentials(reason.replace(/^(fatal|error):\s*/, "").replace(/\.$/, ""));
 }
 
 /**

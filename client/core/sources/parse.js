@@ -110,6 +110,10 @@ export function parseSource(raw, { cwd, env = process.env }) {
 
   if (/^(git\+)?(https?|ssh|file|git):\/\//i.test(body)) {
     const bare = body.replace(/^git\+/i, "");
+    // URL parsing would quietly resolve `..`; a source that climbs is refused, not reinterpreted.
+    if (/\/(\.|%2e){2}(\/|$)/i.test(bare.replace(/^[a-z+]+:\/\//i, ""))) {
+      throw new UsageError(`${redactCredentials(raw)}: a path with ".." is not allowed.`);
+    }
     let url;
     try {
       url = new URL(bare);
