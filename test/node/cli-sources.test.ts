@@ -11,7 +11,6 @@ describe("skild install from folders and git repositories", () => {
   let cli: CliSandbox;
   let gh: string; // what SKILD_GITHUB_URL points at
   let single: Repo; // one skill at the root
-  let multi: Repo; // skills/*, a nested one, and decoys in .git-like and node_modules folders
   let firstCommit: string;
   let http: Awaited<ReturnType<typeof startDumbHttp>>;
   let env: Record<string, string>;
@@ -36,7 +35,8 @@ describe("skild install from folders and git repositories", () => {
     single.commit("v2");
     git(single.bare, "update-server-info");
 
-    multi = createRepo(gh, "acme", "pack", {
+    // skills/*, one a few levels down, and decoys in node_modules and too deep.
+    createRepo(gh, "acme", "pack", {
       "README.md": "# a pack of skills\n",
       "skills/hello/SKILL.md": skillMdText("hello"),
       "skills/hello/ref/notes.md": "notes\n",
