@@ -115,7 +115,7 @@ export default {
         await removeInstalled(dir);
         results.push({ ...result, status: "moved", previousVersion: record.resolvedVersion, movedFrom: dir });
         ctx.out.line(
-          `Moved ${result.name} ${record.resolvedVersion} → ${result.version} from ${displayPath(dir, ctx.cwd)} to ${displayPath(result.dir, ctx.cwd)} (${spec}) for ${where}`,
+          `Moved ${result.name}${record.resolvedVersion === result.version ? `@${result.version}` : ` ${record.resolvedVersion} → ${result.version}`} from ${displayPath(dir, ctx.cwd)} to ${displayPath(result.dir, ctx.cwd)} (${spec}) for ${where}`,
         );
         continue;
       }
