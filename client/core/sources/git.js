@@ -22,7 +22,6 @@ function git(args, cwd) {
       env: {
         ...process.env,
         ...(process.stdin.isTTY ? {} : { GIT_TERMINAL_PROMPT: "0" }),
-        GIT_ASKPASS: process.env.GIT_ASKPASS ?? "",
       },
     });
     let stdout = "";
