@@ -46,9 +46,7 @@ function selfTimes(profile) {
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   const total = profile.samples.length || 1;
-  return [...counts]
-    .map(([name, count]) => ({ name, share: count / total }))
-    .sort((a, b) => b.share - a.share);
+  return [...counts].map(([name, count]) => ({ name, share: count / total })).sort((a, b) => b.share - a.share);
 }
 
 installCleanupHandlers();
