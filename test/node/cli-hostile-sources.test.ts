@@ -50,6 +50,18 @@ describe("hostile sources are refused and change nothing", () => {
     );
   });
 
+  it("a /tree/<ref>/<path> that goes through a symbolic link out of the repository", async () => {
+    const outside = path.join(cli.root, "outside-skill");
+    writeFiles(outside, { "SKILL.md": victim, "secret.txt": "not from the repository\n" });
+    const repo = createRepo(gh, "evil", "hop", { "README.md": "hop\n" });
+    symlinkSync(outside, path.join(repo.work, "skill"));
+    repo.commit("hop");
+    await refused(
+      "https://github.com/evil/hop/tree/main/skill",
+      /^skild: github:evil\/hop\/skill#main: the skill's folder is reached through a symbolic link that points outside the source; refusing to install it\.$/,
+    );
+  });
+
   it("a `..` path in the repository's tree, and in a /tree/ URL", async () => {
     const root = path.join(gh, "evil");
     const work = path.join(cli.root, "dotdot-work");

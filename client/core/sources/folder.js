@@ -25,6 +25,15 @@ const refuse = (message, code = "UNSAFE_SOURCE") => new CliError(message, { code
  */
 export async function readSkillEntries(root, skillDir, label) {
   const realRoot = await realpath(root);
+  /** @param {string} p */
+  const insideRoot = (p) => p === realRoot || p.startsWith(realRoot + path.sep);
+  // The skill's folder itself may be reached through a link (a /tree/<ref>/<path> naming one).
+  if (!insideRoot(await realpath(skillDir))) {
+    throw refuse(
+      `${label}: the skill's folder is reached through a symbolic link that points outside the source; refusing to install it.`,
+      "LINK_NOT_ALLOWED",
+    );
+  }
   /** @type {{rel: string, full: string, size: number, mode: number}[]} */
   const files = [];
   /** @type {string[]} */
@@ -46,7 +55,7 @@ export async function readSkillEntries(root, skillDir, label) {
         let inside = false;
         try {
           const target = await realpath(full);
-          inside = target === realRoot || target.startsWith(realRoot + path.sep);
+          inside = insideRoot(target);
         } catch {}
         throw refuse(
           inside
