@@ -135,13 +135,8 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   assertClaimedDigests(input.manifest, { integrity, shasum });
 
   // A cheap early answer for the common case; the unique key below decides real races.
-  const existing = await db
-    .prepare(
-      "SELECT v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
-    )
-    .bind(skill.scope, skill.name, version)
-    .first<{ unpublished_at: string | null }>();
-  if (existing) throw versionTaken(name, version, existing.unpublished_at !== null);
+  const existing = await existingVersion(db, skill, version);
+  if (existing) throw versionTaken(name, version, existing);
 
   // 2. Bytes first: a version row must never point at a missing object. An object left behind by
   // a failed D1 write is harmless (content-addressed) and reused by the retry.
@@ -221,7 +216,9 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
-    if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
+    if (/UNIQUE constraint failed: versions/.test(String(err))) {
+      throw versionTaken(name, version, await existingVersion(db, skill, version));
+    }
     throw storageFailed(
       "could not record the version. Try again: a retry is safe (409 VERSION_EXISTS means it was recorded after all).",
       err,
@@ -303,11 +300,29 @@ function storageFailed(what: string, err: unknown) {
   return serviceUnavailable(`The registry ${what}`, "STORAGE_UNAVAILABLE");
 }
 
-function versionTaken(name: string, version: string, unpublished: boolean) {
+type ExistingVersion = { integrity: string; unpublished_at: string | null };
+
+/** The version row that won a race for this number (read after our batch lost on the unique key). */
+function existingVersion(db: D1Database, skill: SkillName, version: string): Promise<ExistingVersion | null> {
+  return db
+    .prepare(
+      "SELECT v.integrity, v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
+    )
+    .bind(skill.scope, skill.name, version)
+    .first<ExistingVersion>();
+}
+
+/**
+ * Any republish is a 409, identical bytes included (as on the npm registry). The body carries the
+ * existing version's `integrity`, so a client whose reply was lost can tell "mine landed" (equal to
+ * what it sent) from "someone else's" without weakening immutability.
+ */
+function versionTaken(name: string, version: string, existing: ExistingVersion | null) {
   return conflict(
-    unpublished
+    existing?.unpublished_at
       ? `${name}@${version} was published and then unpublished; a version number is never reused. Bump the version.`
       : `${name}@${version} already exists; versions are immutable. Bump the version to publish a change.`,
     "VERSION_EXISTS",
+    existing ? { integrity: existing.integrity } : {},
   );
 }
