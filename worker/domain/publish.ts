@@ -9,6 +9,7 @@ import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
+import { ensureTarballStored } from "./orphan-sweep";
 import { skillWriteBatch } from "./read-cache";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
@@ -136,7 +137,15 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await existingVersion(db, skill, version);
-  if (existing) throw versionTaken(name, version, existing);
+  if (existing) {
+    // A retry whose first attempt landed: make sure its bytes are there (a sweep may have raced it).
+    if (existing.integrity === integrity) {
+      await ensureTarballStored(artifacts, artifactKey(sha256), tarball, { integrity }).catch((err) =>
+        console.error("publish: could not re-check the tarball of an existing version", err),
+      );
+    }
+    throw versionTaken(name, version, existing);
+  }
 
   // 2. Bytes first: a version row must never point at a missing object. An object left behind by
   // a failed D1 write is harmless (content-addressed) and reused by the retry.
@@ -219,10 +228,19 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     if (/UNIQUE constraint failed: versions/.test(String(err))) {
       throw versionTaken(name, version, await existingVersion(db, skill, version));
     }
+    if (/SWEEP_IN_PROGRESS/.test(String(err))) {
+      throw storageFailed("was cleaning up this tarball's old copy; nothing was published. Try again.", err);
+    }
     throw storageFailed(
       "could not record the version. Try again: a retry is safe (409 VERSION_EXISTS means it was recorded after all).",
       err,
     );
+  }
+
+  try {
+    await ensureTarballStored(artifacts, key, tarball, { integrity });
+  } catch (err) {
+    throw storageFailed("recorded the version but could not confirm its tarball. Publish again to repair it.", err);
   }
 
   const skillRow = await db
