@@ -1,10 +1,11 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp, defaultDeps } from "../../worker/app";
 import type { ArtifactStore } from "../../worker/domain/artifact-store";
 import { sha256Hex } from "../../worker/domain/crypto";
 import { DEFAULT_SWEEP, type SweepOptions, sweepOrphans } from "../../worker/domain/orphan-sweep";
+import worker from "../../worker/index";
 import { skillTarball } from "../helpers/tarball";
 import { type Account, BASE, createAccount } from "./helpers";
 
@@ -237,8 +238,8 @@ describe("orphan sweep", () => {
   it("the Worker's scheduled handler runs one sweep with the wrangler.toml grace (a fresh orphan survives)", async () => {
     const orphan = await storeOrphan("fresh");
     await env.DB.prepare("DELETE FROM sweep_state").run();
-    // Through the Worker's own entry, as the Cron Trigger (or `npm start`'s launcher) calls it.
-    await exports.default.scheduled({ cron: "17 * * * *", scheduledTime: new Date() });
+    // The Worker entry's own handler, called as the Cron Trigger (or `npm start`'s launcher) calls it.
+    await worker.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: new Date() }), env);
     expect(await exists(orphan)).toBe(true);
     const state = await env.DB.prepare("SELECT name FROM sweep_state").first<{ name: string }>();
     expect(state?.name).toBe("orphans");
