@@ -81,6 +81,11 @@ const HOSTILE = [
   "*<b>bold</b>* __<i>x</i>__ `<code>`",
   "https://ok.example/<script>",
   '<div style="background:url(javascript:alert(1))">',
+  // Forms markdown-it parses that the old renderer did not: references, email autolinks, linkify.
+  "[click][1]\n\n[1]: javascript:alert(1)",
+  "[click][1]\n\n[1]: <data:text/html,x> 'title'",
+  "<someone@example.com> and [mail](mailto:a@b.example)",
+  "ftp://files.example/x and www.example.com and a@b.example",
 ];
 
 describe("markdown rendering is safe", () => {
@@ -169,6 +174,15 @@ describe("markdown rendering is useful", () => {
       '<div class="table-scroll"><table><thead><tr><th scope="col">Flag</th><th scope="col">Meaning</th></tr></thead>' +
         "<tbody><tr><td><code>-t</code></td><td>target</td></tr></tbody></table></div>" +
         "<blockquote><p>note</p></blockquote><hr>",
+    );
+  });
+
+  it("drops an unsafe link's anchor but keeps its label; leaves non-http(s) autolinks as text", () => {
+    expect(compact(renderMarkdown("[click](javascript:alert(1)) and [ref][r]\n\n[r]: vbscript:x").html)).toBe(
+      "<p>click and ref</p>",
+    );
+    expect(compact(renderMarkdown("<mailto:a@b.example> www.example.com").html)).toBe(
+      "<p>mailto:a@b.example www.example.com</p>",
     );
   });
 

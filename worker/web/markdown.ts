@@ -88,8 +88,9 @@ renderer.rules.fence = (tokens, idx) => {
 
 // A link whose href is not http(s) or relative loses its anchor; its label stays as text. An image
 // with such a src keeps its alt text only (see the image rule). Links never nest in markdown-it, so
-// the next link_close after an unsafe link_open is its own.
-md.core.ruler.after("inline", "unsafe_links", (state) => {
+// the next link_close after an unsafe link_open is its own. Last of the core rules, so it also sees
+// the links linkify made (e.g. from the text of a dropped `<mailto:...>` autolink).
+md.core.ruler.push("unsafe_links", (state) => {
   for (const block of state.tokens) {
     let dropping = false;
     for (const token of block.children ?? []) {
