@@ -164,7 +164,7 @@ describe("markdown rendering is useful", () => {
     expect(compact(html)).toBe(
       "<ol><li>one</li><li>two\n<ul><li>a</li><li>b</li></ul></li></ol>" +
         "<ul><li>\u2610 todo</li><li>\u2611 done</li></ul>" +
-        '<pre><code class="language-ts">const a = 1 &lt; 2;\n</code></pre>',
+        '<pre><code class="language-ts">const a = 1 &lt; 2;</code></pre>',
     );
   });
 

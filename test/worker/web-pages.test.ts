@@ -103,7 +103,7 @@ describe("web pages", () => {
     expect(html).toContain('<a href="https://docs.example/guide" rel="nofollow noopener">the guide</a>');
     expect(html).toContain("&lt;script&gt;document.title = 'pwned'&lt;/script&gt;");
     expect(html).toContain("&lt;img src=x onerror=");
-    expect(html).toContain('<pre><code class="language-sh">skild install &lt;thing&gt;\n</code></pre>');
+    expect(html).toContain('<pre><code class="language-sh">skild install &lt;thing&gt;</code></pre>');
     expect(html).not.toMatch(/<script|<img|javascript:/i);
     expect(html).not.toContain("description: Says");
     // The description is escaped too.

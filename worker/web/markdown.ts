@@ -78,13 +78,16 @@ renderer.rules.table_close = () => "</table></div>\n";
 renderer.rules.th_open = () => '<th scope="col">';
 renderer.rules.td_open = () => "<td>";
 
-// Fenced code: the language class only when the info string is a plain word.
+// Fenced code: the language class only when the info string is a plain word. Code blocks end at
+// their last character (markdown-it keeps the final newline; the page never showed it).
 renderer.rules.fence = (tokens, idx) => {
   const token = tokens[idx];
   const lang = token.info.trim().split(/\s+/)[0] ?? "";
   const cls = /^[A-Za-z0-9_+-]{1,32}$/.test(lang) ? ` class="language-${lang.toLowerCase()}"` : "";
-  return `<pre><code${cls}>${md.utils.escapeHtml(token.content)}</code></pre>\n`;
+  return `<pre><code${cls}>${md.utils.escapeHtml(token.content.replace(/\n$/, ""))}</code></pre>\n`;
 };
+renderer.rules.code_block = (tokens, idx) =>
+  `<pre><code>${md.utils.escapeHtml(tokens[idx].content.replace(/\n$/, ""))}</code></pre>\n`;
 
 // A link whose href is not http(s) or relative loses its anchor; its label stays as text. An image
 // with such a src keeps its alt text only (see the image rule). Links never nest in markdown-it, so
