@@ -26,7 +26,7 @@ export function OrgPage({ web, org, skills, nextAfter, paged, role, members, tea
       <h1>~{org.name}</h1>
       <p class="lead">
         Organisation publishing <code>@{org.name}/*</code> skills · since <DateTime iso={org.createdAt} />
-        {role ? ` · you are ${role === "admin" ? "an" : "a"} ${role}` : ""}
+        {role ? ` · you are ${role === "developer" ? "a" : "an"} ${role}` : ""}
       </p>
       {notice ? <Notice kind="ok" title={notice} /> : null}
       {skills.length ? (
