@@ -3,7 +3,7 @@
 // pages never show it, and its 200s are `Cache-Control: private`.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp, defaultDeps } from "../../worker/app";
 import { type Account, BASE, call, createAccount, json, postJson, uniqueHandle } from "./helpers";
 import { CORGI, escaped, npmPublishBody, putJson } from "./npm-helpers";
@@ -233,5 +233,30 @@ describe("the access check costs a public skill nothing", () => {
       expect(await get(path, outsider.auth)).toBe(200);
     }
     expect(queries).toBe(0);
+  });
+});
+
+describe("a change made elsewhere (another isolate) takes effect within 5 s", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("even through the 60 s tarball-location cache", async () => {
+    const name = `@${owner.handle}/elsewhere`;
+    expect((await putJson(`/${escaped(name)}`, await npmPublishBody(name), owner.auth)).status).toBe(201);
+    const tarball = `/${name}/-/elsewhere-1.0.0.tgz`;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    expect((await call(`/${escaped(name)}`)).status).toBe(200);
+    expect((await call(tarball)).status).toBe(200);
+    // Let the snapshot expire so the tarball is served from the location cache alone, then re-warm it.
+    vi.setSystemTime(Date.now() + 5_001);
+    expect((await call(tarball)).status).toBe(200);
+    // Another isolate restricts the skill: this one's caches are not told.
+    await env.DB.prepare("UPDATE skills SET access = 'restricted' WHERE scope = ? AND name = 'elsewhere'")
+      .bind(owner.handle)
+      .run();
+    vi.setSystemTime(Date.now() + 5_001);
+    // The tarball first: a packument read would reload the skill and hide a stale location cache.
+    expect((await call(tarball)).status).toBe(404);
+    expect((await call(`/${escaped(name)}`)).status).toBe(404);
+    expect((await call(tarball, { headers: owner.auth })).status).toBe(200);
   });
 });
