@@ -47,9 +47,9 @@ export default {
   ],
   description: [
     "Resolves the version, downloads it, verifies its integrity, unpacks it safely and moves it atomically",
-    "into the agent's skills folder as <scope>__<skill> (e.g. acme__hello-skill; for roo and cline, which refuse any
-other folder, the bare hello-skill). Reinstalling the same",
-    "version does nothing unless --force; another version replaces the old one atomically.",
+    "into the agent's skills folder as <scope>__<skill> (e.g. acme__hello-skill; roo and cline, which refuse any",
+    "other folder, get the bare hello-skill). Reinstalling the same version does nothing unless --force; another",
+    "version replaces the old one atomically.",
     `Agents: ${PLATFORM_NAMES.join(", ")} (default ${DEFAULT_PLATFORM}). --local uses the project's folders`,
     `(e.g. ./.claude/skills) and records the install in ./${LOCKFILE_NAME}; otherwise your home folder is used.`,
     "A folder or git repository (owner/repo, github:owner/repo, https://host/owner/repo, git@host:owner/repo.git,",
