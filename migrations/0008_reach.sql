@@ -3,7 +3,7 @@
 
 -- The discovery archive of a version (SKILL.md at the archive root), built from the stored npm
 -- tarball the first time an index lists the version and stored content-addressed in R2
--- (`archive/sha256/<hex>.tar.gz`). NULL until built.
+-- (`archive/sha256/<hex>.tar.gz`, outside the orphan sweep's `sha256/`). NULL until built.
 ALTER TABLE versions ADD COLUMN archive_sha256 TEXT;
 ALTER TABLE versions ADD COLUMN archive_size INTEGER;
 

@@ -7,6 +7,7 @@ import { authRoutes } from "./routes/auth";
 import { discoveryRoutes } from "./routes/discovery";
 import { npmRoutes } from "./routes/npm";
 import { reachRoutes } from "./routes/npm/reach";
+import { orgApiRoutes } from "./routes/orgs";
 import { skillRoutes } from "./routes/skills";
 import { webRoutes } from "./web/routes";
 
@@ -24,6 +25,7 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.get("/-/ping", (c) => c.json({}));
   app.route("/auth", authRoutes);
   app.route("/skills", skillRoutes);
+  app.route("/orgs", orgApiRoutes);
   // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
   app.route("/", npmRoutes);
   // npm's downloads API (`/-/downloads/…`) and `npm stars` (`/-/_view/starredByUser`).

@@ -8,9 +8,10 @@ import { createApp, defaultDeps } from "../../worker/app";
 import { sha256Hex } from "../../worker/domain/crypto";
 import { buildRootArchive, DISCOVERY_SCHEMA, tarballFiles } from "../../worker/domain/discovery";
 import { resolvePeriod, utcDay } from "../../worker/domain/downloads";
+import { DEFAULT_SWEEP, sweepOrphans } from "../../worker/domain/orphan-sweep";
 import { gzip, tar } from "../helpers/tarball";
 import { type Account, BASE, call, createAccount, expectRefused, json, publish, storeCounts } from "./helpers";
-import { escaped, type PackumentDoc, putJson } from "./npm-helpers";
+import { escaped, npmPublishBody, type PackumentDoc, putJson } from "./npm-helpers";
 import { Browser } from "./web-helpers";
 
 interface IndexDoc {
@@ -173,6 +174,22 @@ describe("discovery index", () => {
       .bind(account.handle)
       .first<{ archive_sha256: string }>();
     expect(`sha256:${stored?.archive_sha256}`).toBe(index.skills[0].digest);
+  });
+
+  it("stores archives under archive/, where the orphan sweep (which owns sha256/) never deletes them", async () => {
+    const account = await createAccount();
+    expect((await publish(account, { skill: "kept-skill" })).status).toBe(201);
+    const index = await json<IndexDoc>(await call(indexPath(account.handle)));
+    const sha256 = index.skills[0].digest.slice("sha256:".length);
+    expect(await env.ARTIFACTS.head(`archive/sha256/${sha256}.tar.gz`)).not.toBeNull();
+    expect(await env.ARTIFACTS.head(`sha256/${sha256}.tgz`)).toBeNull();
+    await env.DB.prepare("DELETE FROM sweep_state").run();
+    // Everything unreferenced and old enough goes, from the start of the bucket.
+    await sweepOrphans(env.DB, env.ARTIFACTS, { ...DEFAULT_SWEEP, graceSeconds: 0, nowMs: Date.now() + 3_600_000 });
+    expect(await env.ARTIFACTS.head(`archive/sha256/${sha256}.tar.gz`)).not.toBeNull();
+    const archive = await call(index.skills[0].url);
+    expect(archive.status).toBe(200);
+    expect(`sha256:${await sha256Hex(new Uint8Array(await archive.arrayBuffer()))}`).toBe(index.skills[0].digest);
   });
 
   it("answers 404 for an unknown publisher and for an archive of a missing version", async () => {
@@ -535,3 +552,59 @@ async function starDocUsers(name: string): Promise<string[]> {
   const doc = await json<{ users: Record<string, boolean> }>(await call(`/${escaped(name)}`));
   return Object.keys(doc.users);
 }
+
+describe("private skills (restricted): the same lookup as every read, and lists show public skills only", () => {
+  it("index, archive, downloads and stars treat a restricted skill as missing for those who cannot read it", async () => {
+    const owner = await createAccount();
+    const stranger = await createAccount();
+    expect((await publish(owner, { skill: "open-skill" })).status).toBe(201);
+    const secret = `@${owner.handle}/secret-skill`;
+    const body = { ...(await npmPublishBody(secret)), access: "restricted" };
+    expect((await putJson(`/${escaped(secret)}`, body, owner.auth)).status).toBe(201);
+
+    // The index lists public skills only, for everyone (one shared copy).
+    for (const headers of [{}, owner.auth]) {
+      const index = await json<IndexDoc>(await call(indexPath(owner.handle), { headers }));
+      expect(index.skills.map((s) => s.name)).toEqual(["open-skill"]);
+    }
+    // The archive, the downloads API and stars: 404 exactly as for a name that never existed.
+    const missing = `@${owner.handle}/never-was`;
+    for (const headers of [{}, stranger.auth]) {
+      for (const [path, init] of [
+        [(n: string) => `/skills/${n}/versions/1.0.0/archive.tar.gz`, {}],
+        [(n: string) => `/-/downloads/point/last-week/${n}`, {}],
+        [(n: string) => `/-/downloads/range/last-week/${n}`, {}],
+        [(n: string) => `/skills/${n}/star`, { method: "PUT" }],
+      ] as const) {
+        const hidden = await call(path(secret), { ...init, headers });
+        const absent = await call(path(missing), { ...init, headers });
+        if (!("method" in init) || Object.keys(headers).length > 0) {
+          expect(hidden.status).toBe(404);
+          expect(await hidden.text()).toBe((await absent.text()).replace("never-was", "secret-skill"));
+        }
+      }
+    }
+    const npmStar = await putJson(
+      `/${escaped(secret)}`,
+      { _id: secret, users: { [stranger.handle]: true } },
+      stranger.auth,
+    );
+    expect(npmStar.status).toBe(404);
+    // The owner reads it all (private, not shared-cacheable) and may star it; lists still leave it out.
+    const archive = await call(`/skills/${secret}/versions/1.0.0/archive.tar.gz`, { headers: owner.auth });
+    expect(archive.status).toBe(200);
+    expect(archive.headers.get("Cache-Control")).toMatch(/^private/);
+    await archive.arrayBuffer();
+    expect((await call(`/-/downloads/point/last-week/${secret}`, { headers: owner.auth })).status).toBe(200);
+    expect((await call(`/skills/${secret}/star`, { method: "PUT", headers: owner.auth })).status).toBe(200);
+    const starred = await json<{ rows: { value: string }[] }>(
+      await call(`/-/_view/starredByUser?key=${encodeURIComponent(JSON.stringify(owner.handle))}`),
+    );
+    expect(starred.rows).toEqual([]);
+    const byStars = await json<{ skills: { name: string }[] }>(await call(`/skills?sort=stars&q=${owner.handle}`));
+    expect(byStars.skills.map((s) => s.name)).toEqual([`@${owner.handle}/open-skill`]);
+    expect(
+      (await expectRefused(await call(`/skills/${secret}/star`, { method: "PUT", headers: stranger.auth }), 404)).code,
+    ).toBe("SKILL_NOT_FOUND");
+  });
+});

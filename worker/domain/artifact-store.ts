@@ -10,6 +10,11 @@ export interface ArtifactStore {
 }
 
 export const artifactKey = (sha256Hex: string) => `sha256/${sha256Hex}.tgz`;
+/**
+ * A discovery archive (worker/domain/discovery.ts): content-addressed too, under its own prefix, so
+ * the orphan sweep (which owns `sha256/` and knows only `versions.sha256`) never touches it.
+ */
+export const archiveKey = (sha256Hex: string) => `archive/sha256/${sha256Hex}.tar.gz`;
 
 export function r2ArtifactStore(bucket: R2Bucket): ArtifactStore {
   return {
@@ -18,7 +23,7 @@ export function r2ArtifactStore(bucket: R2Bucket): ArtifactStore {
     },
     async put(key, bytes, meta) {
       // R2 checks the sha256 itself and rejects the write if the bytes were corrupted on the way.
-      const sha256 = key.slice("sha256/".length, -".tgz".length);
+      const sha256 = /([0-9a-f]{64})\.(?:tgz|tar\.gz)$/.exec(key)?.[1];
       await bucket.put(key, bytes, {
         sha256,
         httpMetadata: { contentType: "application/octet-stream" },

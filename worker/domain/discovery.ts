@@ -5,7 +5,7 @@
 // The npm tarball keeps every file under `package/`, which the `skills` CLI does not accept from an
 // index, so each version gets a second, root-level tar.gz of the same files. It is built from the
 // stored tarball the first time an index lists the version (so versions published before this
-// existed are covered too), stored content-addressed beside the tarballs, and its digest kept on the
+// existed are covered too), stored content-addressed (`archive/sha256/<hex>.tar.gz`), and its digest kept on the
 // version row. The build is deterministic: files sorted by path, fixed owner, mode and mtime, gzip
 // by the runtime's CompressionStream (mtime 0 in its header).
 import { Buffer } from "node:buffer";
@@ -15,7 +15,7 @@ import { Parser } from "tar/parse";
 import { Pax } from "tar/pax";
 import type { Deps } from "../env";
 import { serviceUnavailable } from "../errors";
-import { artifactKey } from "./artifact-store";
+import { archiveKey, artifactKey } from "./artifact-store";
 import { sha256Hex } from "./crypto";
 import type { SkillName } from "./names";
 
@@ -108,7 +108,7 @@ interface ArchiveRow {
 
 /**
  * The root-level archive of a version: its stored digest, or built now from the stored tarball,
- * stored in R2 (content-addressed, beside the tarballs: same key scheme, different bytes) and
+ * stored in R2 (content-addressed under `archive/`, outside the orphan sweep's `sha256/`) and
  * recorded on the version row.
  */
 async function ensureArchive(deps: Deps, row: ArchiveRow): Promise<ArchiveInfo> {
@@ -119,7 +119,7 @@ async function ensureArchive(deps: Deps, row: ArchiveRow): Promise<ArchiveInfo> 
   const tgz = new Uint8Array(await new Response(object.body).arrayBuffer());
   const archive = await buildRootArchive(await tarballFiles(tgz));
   const sha256 = await sha256Hex(archive);
-  const key = artifactKey(sha256);
+  const key = archiveKey(sha256);
   if (!(await deps.artifacts.has(key))) {
     await deps.artifacts.put(key, archive, {
       integrity: ssri.fromData(archive, { algorithms: ["sha512"] }).toString(),
@@ -165,7 +165,7 @@ export async function publisherIndex(deps: Deps, scope: string, origin: string):
        FROM skills s
        JOIN dist_tags t ON t.skill_id = s.id AND t.tag = 'latest'
        JOIN versions v ON v.skill_id = s.id AND v.version = t.version AND v.unpublished_at IS NULL
-       WHERE s.scope = ?
+       WHERE s.scope = ? AND s.access = 'public'
        ORDER BY s.name`,
     )
     .bind(scope)

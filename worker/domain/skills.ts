@@ -1,6 +1,7 @@
 // Read side of the registry: skills, versions and dist-tags as the routers of both dialects need them.
 import semver from "semver";
 import { badRequest, clip, notFound } from "../errors";
+import { levelSql, READ, type SkillAccess } from "./access";
 import { weekStart } from "./downloads";
 import { canonicalName, type SkillName } from "./names";
 import { compareVersions, pickFromRange } from "./versions";
@@ -13,6 +14,7 @@ export interface SkillRow {
   created_at: string;
   updated_at: string;
   revision: number;
+  access: SkillAccess;
 }
 
 /** One version without its (large) manifest and readme. */
@@ -35,7 +37,7 @@ const VERSION_COLUMNS =
 export async function findSkill(db: D1Database, skill: SkillName): Promise<SkillRow | null> {
   return db
     .prepare(
-      "SELECT id, scope, name, description, created_at, updated_at, revision FROM skills WHERE scope = ? AND name = ?",
+      "SELECT id, scope, name, description, created_at, updated_at, revision, access FROM skills WHERE scope = ? AND name = ?",
     )
     .bind(skill.scope, skill.name)
     .first<SkillRow>();
@@ -106,6 +108,7 @@ export interface SkillSummary {
   description: string;
   latest: string | null;
   updatedAt: string;
+  access: SkillAccess;
   /** Downloads in the last 7 days (UTC, today included). */
   downloads: number;
   stars: number;
@@ -117,10 +120,12 @@ type SummaryRow = {
   description: string;
   updated_at: string;
   latest: string | null;
+  access?: SkillAccess;
   downloads: number | null;
   stars: number | null;
 };
 const toSummary = (r: SummaryRow): SkillSummary => ({
+  access: r.access ?? "public",
   name: canonicalName(r),
   scope: r.scope,
   description: r.description,
@@ -152,6 +157,7 @@ export async function recentSkills(db: D1Database, limit: number): Promise<Skill
               (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
        FROM skills s
        WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
+         AND s.access = 'public'
        ORDER BY s.updated_at DESC LIMIT ?`,
     )
     .bind(limit)
@@ -173,11 +179,23 @@ export async function searchSkills(
     scope?: string;
     offset?: number;
     withTotal?: boolean;
+    /** Also the restricted skills this account can read (org and account pages); otherwise public only. */
+    readerId?: number;
+    /** Only restricted skills (with readerId: the private skills an account can read). */
+    restrictedOnly?: boolean;
     /** Not `name`: page by `offset` (counts move, so there is no stable key to page after). */
     sort?: ListingSort;
   },
 ): Promise<{ skills: SkillSummary[]; more: boolean; total?: number }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
+  if (opts.readerId !== undefined && Number.isSafeInteger(opts.readerId)) {
+    const readable = `${levelSql("s.id", "s.scope", String(opts.readerId))} >= ${READ}`;
+    where.push(
+      opts.restrictedOnly ? `(s.access = 'restricted' AND ${readable})` : `(s.access = 'public' OR ${readable})`,
+    );
+  } else {
+    where.push("s.access = 'public'");
+  }
   const binds: unknown[] = [];
   if (opts.scope) {
     where.push("s.scope = ?");
@@ -214,7 +232,7 @@ export async function searchSkills(
     .prepare(
       `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
               ${byDownloads ? "" : `, ${weeklyDownloadsSql("m.id")} AS downloads`}
-       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.stars${total}
+       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.access, s.stars${total}
                     ${byDownloads ? `, ${weeklyDownloadsSql("s.id")} AS downloads` : ""}
              FROM skills s WHERE ${filter} ORDER BY ${order.replace(/\b(scope|name|stars)\b/g, "s.$1")} LIMIT ? OFFSET ?) m
        ORDER BY ${order.replace(/\b(scope|name|stars|downloads)\b/g, "m.$1")}`,

@@ -85,8 +85,8 @@ export function starFromUsers(
 }
 
 /**
- * `npm stars <user>`: the skills a user starred, by name. Lists live skills only (a skill whose
- * every version is unpublished is not listed).
+ * `npm stars <user>`: the skills a user starred, by name. Like every list: live public skills only
+ * (a star on a skill that became restricted stays stored but is not listed).
  */
 export async function starredByUser(db: D1Database, handle: string): Promise<string[]> {
   const { results } = await db
@@ -94,7 +94,7 @@ export async function starredByUser(db: D1Database, handle: string): Promise<str
       `SELECT s.scope, s.name FROM stars st
        JOIN publishers p ON p.id = st.publisher_id
        JOIN skills s ON s.id = st.skill_id
-       WHERE p.handle = ?
+       WHERE p.handle = ? AND s.access = 'public'
          AND EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
        ORDER BY s.scope, s.name`,
     )

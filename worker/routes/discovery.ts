@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { findPublisherByHandle } from "../domain/accounts";
 import { publisherIndex } from "../domain/discovery";
 import { parseScope } from "../domain/names";
+import { findOrg } from "../domain/orgs";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
 
@@ -12,7 +13,8 @@ export const discoveryRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const scope = parseScope(c.req.param("handle").slice(1));
     const deps = c.get("deps");
-    if (!(await findPublisherByHandle(deps.db, scope))) {
+    // A user or an organisation (one namespace), as the `/~<name>` page.
+    if (!(await findPublisherByHandle(deps.db, scope)) && !(await findOrg(deps.db, scope))) {
       throw notFound(`There is no publisher ~${scope}.`, "PUBLISHER_NOT_FOUND");
     }
     const index = await publisherIndex(deps, scope, new URL(c.req.url).origin);

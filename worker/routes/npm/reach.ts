@@ -4,10 +4,10 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { downloadsByDay, downloadsTotal, resolvePeriod } from "../../domain/downloads";
 import { canonicalName, handleSchema } from "../../domain/names";
-import { readSkill } from "../../domain/read-cache";
 import { starredByUser } from "../../domain/stars";
 import type { AppEnv } from "../../env";
 import { badRequest } from "../../errors";
+import { visibleSkill } from "../../http/visible";
 import { packageNotFound, parsePackagePath } from "./paths";
 
 /** `/-/downloads/<point|range>/<period>/<name>` → the period and the skill (through the one read lookup). */
@@ -18,7 +18,8 @@ async function downloadsTarget(c: Context<AppEnv>, kind: "point" | "range") {
   const range = resolvePeriod(rest.slice(0, slash));
   const { skill: name, rest: extra } = parsePackagePath(rest.slice(slash));
   if (extra.length > 0) throw packageNotFound();
-  const snapshot = await readSkill(c.get("deps").db, name);
+  // The one read lookup: a restricted skill the caller cannot read answers as a missing one.
+  const snapshot = await visibleSkill(c, name);
   if (!snapshot) throw packageNotFound();
   return { range, skill: snapshot.source.skill, name: canonicalName(name) };
 }

@@ -10,6 +10,7 @@ import { setStar, starFromUsers, stargazers } from "../../domain/stars";
 import type { AppEnv } from "../../env";
 import { badRequest } from "../../errors";
 import { readJson } from "../../http/body";
+import { visibleSkill } from "../../http/visible";
 import { packageNotFound } from "./paths";
 
 /** Room for a `users` map of ~20,000 handles: a star body is never larger. */
@@ -56,8 +57,9 @@ export async function starFromPut(
     );
   }
   const users = usersSchema.parse(body.users);
-  // Written from D1, never from a cached copy.
-  const skill = await findSkill(db, name);
+  // Only a skill the caller may read can be starred (a restricted one it cannot read does not exist);
+  // the write itself starts from D1, never from a cached copy.
+  const skill = (await visibleSkill(c, name)) && (await findSkill(db, name));
   if (!skill) throw packageNotFound();
   // CouchDB's optimistic concurrency: a stale `users` (someone starred since the read) is a 409.
   const sentRev = rev ?? (typeof body._rev === "string" ? body._rev : undefined);
