@@ -1,4 +1,5 @@
 import { bool, list, str } from "../core/command.js";
+import { resolveRecordedRegistry } from "../core/config.js";
 import { CliError } from "../core/errors.js";
 import { installRegistrySkill, listInstalled } from "../core/install.js";
 import { lockInstall } from "../core/lockfile.js";
@@ -27,7 +28,7 @@ export default {
     // Each skill updates from the registry it came from, unless --registry says otherwise.
     const chosen = str(ctx, "registry") ? await ctx.registry() : undefined;
     /** @param {string} url */
-    const registryFor = (url) => chosen ?? createRegistryClient({ url });
+    const registryFor = async (url) => chosen ?? createRegistryClient(await resolveRecordedRegistry(url));
     const installed = (await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd })).filter(
       (i) => names.size === 0 || names.has(i.record.name),
     );
@@ -46,7 +47,7 @@ export default {
     for (const { record } of installed) {
       const skill = parseSkillName(record.name);
       const requested = record.requested || "latest";
-      const registry = registryFor(record.registryUrl);
+      const registry = await registryFor(record.registryUrl);
       const [result] = await installRegistrySkill({
         registry,
         skill,
