@@ -61,12 +61,11 @@ describe("private skills through every client", () => {
   };
 
   /** `.npmrc` for the scope, with the reader's token (npm, pnpm, yarn 1 and bun read it). */
-  const npmrc = (token: string | undefined, extra: string[] = []) =>
+  const npmrc = (token: string | undefined) =>
     [
       `registry=${registryUrl(server)}`,
       `@${ORG}:registry=${registryUrl(server)}`,
       ...(token ? [`${authKeyPrefix(server)}:_authToken=${token}`] : []),
-      ...extra,
       "",
     ].join("\n");
 
@@ -85,9 +84,9 @@ describe("private skills through every client", () => {
       return [await run(BIN.pnpm, ["add", name, "--store-dir", store], { cwd: project, env }), project];
     },
     "yarn 1": async (name, token) => {
-      // yarn 1 reads the token from .npmrc; always-auth makes it send it on every read, as its docs say.
+      // yarn 1 reads the token from .npmrc and sends it for scoped packages without always-auth.
       const project = makeProject({
-        ".npmrc": npmrc(token, ["always-auth=true"]),
+        ".npmrc": npmrc(token),
         ".yarnrc": `registry "${registryUrl(server)}"\ndisable-self-update-check true\n`,
       });
       const args = [BIN.yarn1, "add", name, "--cache-folder", tempDir("skild-yarn1-cache-"), "--non-interactive"];
@@ -112,7 +111,8 @@ describe("private skills through every client", () => {
           `  ${ORG}:`,
           `    npmRegistryServer: "${server.url}"`,
           "    npmMinimalAgeGate: 0",
-          ...(token ? ["    npmAlwaysAuth: true", `    npmAuthToken: "${token}"`] : []),
+          // The scope's token is sent on reads too; npmAlwaysAuth is not needed.
+          ...(token ? [`    npmAuthToken: "${token}"`] : []),
           "",
         ].join("\n"),
       );
