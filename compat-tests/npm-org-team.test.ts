@@ -177,6 +177,11 @@ describe("npm org / team / access / owner with npm 11", () => {
 
     expect(ok(await npm.alice.run(["access", "set", "status=public", TOOL])).stdout.trim()).toBe(`${TOOL}: public`);
     expect(ok(await npm.anonymous.run(["view", TOOL, "version"])).stdout.trim()).toBe("1.0.0");
+
+    // The registry has no 2FA, so npm's per-package 2FA settings are refused, not silently accepted.
+    const mfa = await npm.alice.run(["access", "set", "mfa=publish", TOOL]);
+    refused(mfa, /E400/);
+    expect(mfa.output).toContain("no 2FA settings");
   });
 
   it("npm owner ls / add / rm", async () => {
