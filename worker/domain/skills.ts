@@ -159,11 +159,16 @@ export async function searchSkills(
     withTotal?: boolean;
     /** Also the restricted skills this account can read (org and account pages); otherwise public only. */
     readerId?: number;
+    /** Only restricted skills (with readerId: the private skills an account can read). */
+    restrictedOnly?: boolean;
   },
 ): Promise<{ skills: SkillSummary[]; more: boolean; total?: number }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
   if (opts.readerId !== undefined && Number.isSafeInteger(opts.readerId)) {
-    where.push(`(s.access = 'public' OR ${levelSql("s.id", "s.scope", String(opts.readerId))} >= ${READ})`);
+    const readable = `${levelSql("s.id", "s.scope", String(opts.readerId))} >= ${READ}`;
+    where.push(
+      opts.restrictedOnly ? `(s.access = 'restricted' AND ${readable})` : `(s.access = 'public' OR ${readable})`,
+    );
   } else {
     where.push("s.access = 'public'");
   }

@@ -7,8 +7,8 @@ import { requireAuth } from "../http/auth";
 import { readJson } from "../http/body";
 import { optionalPublisher } from "./npm/orgs";
 
-const createBody = z.object({ name: z.unknown() });
-const memberBody = z.object({ role: z.unknown() });
+const createBody = z.object({ name: z.unknown().optional() });
+const memberBody = z.object({ role: z.unknown().optional() });
 
 export const orgApiRoutes = new Hono<AppEnv>()
   .post("/", requireAuth("write"), async (c) => {

@@ -40,17 +40,20 @@ export async function optionalPublisher(c: Context<AppEnv>): Promise<Publisher |
 }
 
 const userBody = z.looseObject({ user: z.string({ message: "send {user}" }).max(64) });
-const orgUserBody = z.looseObject({ user: z.string({ message: "send {user, role}" }).max(64), role: z.unknown() });
+const orgUserBody = z.looseObject({
+  user: z.string({ message: "send {user, role}" }).max(64),
+  role: z.unknown().optional(),
+});
 const teamBody = z.looseObject({
   name: z.string({ message: "send {name}" }).max(64),
   description: z.string().max(1024).nullish(),
 });
 const grantBody = z.looseObject({
   package: z.string({ message: "send {package, permissions}" }).max(200),
-  permissions: z.unknown(),
+  permissions: z.unknown().optional(),
 });
 const revokeBody = z.looseObject({ package: z.string({ message: "send {package}" }).max(200) });
-const accessBody = z.looseObject({ access: z.unknown() });
+const accessBody = z.looseObject({ access: z.unknown().optional() });
 
 const param = (c: Context<AppEnv>, key: string) => c.req.param(key) ?? "";
 

@@ -221,7 +221,8 @@ async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | und
   const body = await readJson(c, putBodySchema, maxPutBytes(deps.limits.maxTarballBytes));
   assertSupportedEdit(body);
   // `npm owner add/rm` sends only {_id, _rev, maintainers}; every other edit sends the whole document.
-  const documentName = body.name ?? body._id;
+  const isPublish = rev === undefined && Object.keys(body._attachments ?? {}).length > 0;
+  const documentName = isPublish ? body.name : (body.name ?? body._id);
   if (documentName !== canonicalName(name)) {
     throw badRequest(
       `The document is for ${clip(documentName)} but the URL names ${canonicalName(name)}.`,
