@@ -18,7 +18,7 @@ export default {
     "may read it: the owner, the org's members through its teams, and users granted access. To everyone",
     "else every read (skild info/install, npm view/install, the web pages, search) answers as for a name",
     "that never existed. The change takes effect within seconds on every registry instance.",
-    "Needs write access to the skill (an owner or admin for an org's skill).",
+    "Needs write access to the skill, as publishing a version does.",
   ].join("\n"),
   options: {},
   common: ["registry", "json"],

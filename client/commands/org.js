@@ -108,13 +108,15 @@ export default {
     const registry = await ctx.registry();
     if (sub === "add") {
       const role = parseRole(str(ctx, "role"));
-      const answer = await setMember(registry, org, handle, role);
-      ctx.out.data({ ...answer, org, handle, role, registry: registry.url });
-      ctx.out.line(`${handle} is now ${role === "admin" ? "an" : "a"} ${role} of ${org}.`);
+      const answer = /** @type {{org?: {size?: number}}} */ (await setMember(registry, org, handle, role));
+      const size = answer.org?.size;
+      ctx.out.data({ org, handle, role, ...(size === undefined ? {} : { size }), registry: registry.url });
+      const count = size === undefined ? "" : ` (${size} member${size === 1 ? "" : "s"})`;
+      ctx.out.line(`${handle} is now ${role === "admin" ? "an" : "a"} ${role} of ${org}${count}.`);
       return;
     }
-    const answer = await removeMember(registry, org, handle);
-    ctx.out.data({ ...answer, org, handle, removed: true, registry: registry.url });
+    await removeMember(registry, org, handle);
+    ctx.out.data({ org, handle, removed: true, registry: registry.url });
     ctx.out.line(`Removed ${handle} from ${org}.`);
   },
 };

@@ -81,10 +81,16 @@ describe("skild org", () => {
   });
 
   it("adds members with npm's roles (developer by default) and lists them", async () => {
-    expect((await alice.ok(["org", "add", "acme-corp", "bob"])).stdout).toBe("bob is now a developer of acme-corp.\n");
-    expect((await alice.ok(["org", "set", "acme-corp", "carol", "--role", "admin"])).stdout).toBe(
-      "carol is now an admin of acme-corp.\n",
+    expect((await alice.ok(["org", "add", "acme-corp", "bob"])).stdout).toBe(
+      "bob is now a developer of acme-corp (2 members).\n",
     );
+    expect(await alice.json(["org", "set", "acme-corp", "carol", "--role", "admin"])).toEqual({
+      org: "acme-corp",
+      handle: "carol",
+      role: "admin",
+      size: 3,
+      registry: server.url,
+    });
     const listed = await bob.ok(["org", "ls", "acme-corp"]);
     const lines = listed.stdout.split("\n");
     expect(lines[0]).toMatch(/^acme-corp \(created \d{4}-\d\d-\d\dT/);
