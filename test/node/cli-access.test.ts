@@ -209,6 +209,9 @@ describe("skild access / publish --access / reads with the token", () => {
       `${SECRET} is now public: anyone can find and install it.\n`,
     );
     expect((await anonymous.ok(["install", SECRET, "-t", "claude"])).stdout).toContain(`Installed ${SECRET}@1.1.0`);
+    // Reads carry the token, but a stale one never stops a public read: it reads as nobody.
+    const stale = await anonymous.ok(["info", SECRET, "--json"], { env: { SKILD_TOKEN: "skild_revoked_long_ago" } });
+    expect(JSON.parse(stale.stdout)).toMatchObject({ name: SECRET, registry: { distTags: { latest: "1.1.0" } } });
     expect((await dave.json<{ skills: { name: string }[] }>(["search", "secret"])).skills.map((s) => s.name)).toEqual([
       SECRET,
     ]);
