@@ -1,8 +1,11 @@
 // A restricted skill does not exist for anyone without read access: every read path answers an
 // outsider exactly as it answers for a name that never existed (status, body, headers), lists and
 // pages never show it, and its 200s are `Cache-Control: private`.
-import { beforeAll, describe, expect, it } from "vitest";
-import { type Account, call, createAccount, json, postJson, uniqueHandle } from "./helpers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp, defaultDeps } from "../../worker/app";
+import { type Account, BASE, call, createAccount, json, postJson, uniqueHandle } from "./helpers";
 import { CORGI, escaped, npmPublishBody, putJson } from "./npm-helpers";
 import { Browser } from "./web-helpers";
 
@@ -193,5 +196,67 @@ describe("a change of access takes effect at once", () => {
     expect(removed.status).toBe(200);
     expect((await call(`/${escaped(name)}`, { headers: member.auth })).status).toBe(404);
     expect((await call(`/${name}/-/members-only-1.0.0.tgz`, { headers: member.auth })).status).toBe(404);
+  });
+});
+
+describe("the access check costs a public skill nothing", () => {
+  it("warm packument, version and tarball reads make no D1 query, with or without a token", async () => {
+    const name = `@${owner.handle}/public-fast`;
+    expect((await putJson(`/${escaped(name)}`, await npmPublishBody(name), owner.auth)).status).toBe(201);
+    let queries = 0;
+    const counting = createApp((bindings) => {
+      const deps = defaultDeps(bindings);
+      const db = new Proxy(deps.db, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            if (prop === "prepare" || prop === "batch") queries += 1;
+            return value.apply(target, args);
+          };
+        },
+      });
+      return { ...deps, db };
+    });
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const ctx = createExecutionContext();
+      const res = await counting.fetch(new Request(new URL(path, BASE), { headers }), env, ctx);
+      await res.arrayBuffer();
+      await waitOnExecutionContext(ctx);
+      return res.status;
+    };
+    const paths = [`/${escaped(name)}`, `/${escaped(name)}/1.0.0`, `/${name}/-/public-fast-1.0.0.tgz`];
+    for (const path of paths) expect(await get(path)).toBe(200); // warm
+    queries = 0;
+    for (const path of paths) {
+      expect(await get(path)).toBe(200);
+      expect(await get(path, outsider.auth)).toBe(200);
+    }
+    expect(queries).toBe(0);
+  });
+});
+
+describe("a change made elsewhere (another isolate) takes effect within 5 s", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("even through the 60 s tarball-location cache", async () => {
+    const name = `@${owner.handle}/elsewhere`;
+    expect((await putJson(`/${escaped(name)}`, await npmPublishBody(name), owner.auth)).status).toBe(201);
+    const tarball = `/${name}/-/elsewhere-1.0.0.tgz`;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    expect((await call(`/${escaped(name)}`)).status).toBe(200);
+    expect((await call(tarball)).status).toBe(200);
+    // Let the snapshot expire so the tarball is served from the location cache alone, then re-warm it.
+    vi.setSystemTime(Date.now() + 5_001);
+    expect((await call(tarball)).status).toBe(200);
+    // Another isolate restricts the skill: this one's caches are not told.
+    await env.DB.prepare("UPDATE skills SET access = 'restricted' WHERE scope = ? AND name = 'elsewhere'")
+      .bind(owner.handle)
+      .run();
+    vi.setSystemTime(Date.now() + 5_001);
+    // The tarball first: a packument read would reload the skill and hide a stale location cache.
+    expect((await call(tarball)).status).toBe(404);
+    expect((await call(`/${escaped(name)}`)).status).toBe(404);
+    expect((await call(tarball, { headers: owner.auth })).status).toBe(200);
   });
 });
