@@ -272,6 +272,15 @@ describe("the same commands with npm 12 on Node 24", () => {
     );
     ok(await npm12(alice, ["access", "revoke", `${ORG}:writers`, `@${ORG}/secret`]));
     expect(lines(ok(await npm12(bob, ["owner", "ls", `@${ORG}/secret`])))).toEqual(["alice <>", "bob <>"]);
+    expect(
+      JSON.parse(ok(await npm12(bob, ["access", "list", "collaborators", `@${ORG}/secret`, "--json"])).stdout),
+    ).toMatchObject({ alice: "read-write", bob: "read-write" });
+    const notes = makeSkillPackage("@alice/notes", "1.0.0");
+    ok(await npm12(alice, ["publish"], notes));
+    expect(ok(await npm12(alice, ["owner", "add", "bob", "@alice/notes"])).stdout.trim()).toBe("+ bob (@alice/notes)");
+    expect(lines(ok(await npm12(undefined, ["owner", "ls", "@alice/notes"])))).toEqual(["alice <>", "bob <>"]);
+    expect(ok(await npm12(alice, ["owner", "rm", "bob", "@alice/notes"])).stdout.trim()).toBe("- bob (@alice/notes)");
+    expect(lines(ok(await npm12(undefined, ["owner", "ls", "@alice/notes"])))).toEqual(["alice <>"]);
     ok(await npm12(alice, ["access", "set", "status=public", `@${ORG}/secret`]));
     expect(ok(await npm12(undefined, ["view", `@${ORG}/secret`, "version"])).stdout.trim()).toBe("1.0.0");
     ok(await npm12(alice, ["team", "rm", `${ORG}:writers`, "bob"]));
