@@ -53,6 +53,7 @@ export default {
     "developers publish the org's skills. Every member is in the org's `developers` team, which gets",
     "read-write on each new skill, so members can also install the org's private skills after `skild login`.",
     "`add` on an existing member changes their role (default role: developer, as `npm org set`).",
+    "Other teams and per-skill grants are managed with npm: `npm team ...`, `npm access grant|revoke ...`.",
   ].join("\n"),
   options: {
     role: { type: "string", arg: "<role>", description: `With add: ${ROLES.join(", ")} (default developer)` },
