@@ -53,6 +53,9 @@ async function responseError(res, what) {
 export function createRegistryClient({ url, token }) {
   const base = url;
 
+  /** Reads carry the token too (a private skill exists only for who may read it); logins and signups never. */
+  const readsWithToken = (/** @type {string} */ method) => Boolean(token) && method === "GET";
+
   /**
    * @param {string} method
    * @param {string} pathname
@@ -69,8 +72,7 @@ export function createRegistryClient({ url, token }) {
         });
       }
       headers.Authorization = `Bearer ${token}`;
-    } else if (token) {
-      // Reads carry the token too: a private skill exists only for those who may read it.
+    } else if (readsWithToken(method)) {
       headers.Authorization = `Bearer ${token}`;
     }
     let body = opts.body;
@@ -106,8 +108,9 @@ export function createRegistryClient({ url, token }) {
     if (!res.ok) {
       const err = await responseError(res, `${method} ${pathname}`);
       // A token the server no longer accepts: say how to get a new one.
-      if (res.status === 401 && token) err.message += ` (run \`skild login --registry ${base}\`)`;
-      throw explainNotFound(err, { registry: base, loggedIn: Boolean(token) });
+      const sentToken = Boolean(opts?.auth) || readsWithToken(method);
+      if (res.status === 401 && sentToken) err.message += ` (run \`skild login --registry ${base}\`)`;
+      throw explainNotFound(err, { registry: base, loggedIn: sentToken });
     }
     // DELETEs may answer 204 No Content.
     if (res.status === 204) return /** @type {T} */ ({});
