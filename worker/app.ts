@@ -32,5 +32,10 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
 }
 
 export function defaultDeps(env: AppEnv["Bindings"]): Deps {
-  return { db: env.DB, artifacts: r2ArtifactStore(env.ARTIFACTS), limits: limitsFromEnv(env) };
+  return {
+    db: env.DB,
+    artifacts: r2ArtifactStore(env.ARTIFACTS),
+    limits: limitsFromEnv(env),
+    scanRisk: env.RISK_SCAN !== "off",
+  };
 }

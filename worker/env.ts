@@ -9,6 +9,8 @@ export interface Bindings {
   MAX_TARBALL_BYTES?: string;
   MAX_UNPACKED_BYTES?: string;
   MAX_ENTRIES?: string;
+  /** "off" turns the publish-time risk scan off (benchmarks; an operator's escape hatch). */
+  RISK_SCAN?: string;
 }
 
 /** What the domain layer needs: storage and limits, injectable so tests can swap in faulty stores. */
@@ -16,6 +18,8 @@ export interface Deps {
   db: D1Database;
   artifacts: ArtifactStore;
   limits: Limits;
+  /** Run the risk scan at publish (default true). */
+  scanRisk?: boolean;
 }
 
 export interface Variables {

@@ -10,6 +10,7 @@ import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
 import { skillWriteBatch } from "./read-cache";
+import { type Risk, scanVersion, storeRiskStatement } from "./risk";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
 import { parseDistTag, parseExactVersion, sortKey } from "./versions";
@@ -38,6 +39,8 @@ export interface PublishResult {
   fileCount: number;
   unpackedSize: number;
   distTags: Record<string, string>;
+  /** Null when the scan is turned off (RISK_SCAN = "off"). */
+  risk: Risk | null;
 }
 
 export function assertOwner(publisher: Publisher, scope: string): void {
@@ -133,6 +136,8 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
+  // Advisory: findings are stored and shown, never a reason to refuse.
+  const risk = deps.scanRisk === false ? null : scanVersion(contents.files);
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await db
@@ -218,6 +223,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
       ),
     describeIfLatest(db, skill, version, description),
   );
+  if (risk) statements.push(storeRiskStatement(db, skill, version, risk));
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
@@ -241,6 +247,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     size: tarball.byteLength,
     fileCount: contents.fileCount,
     unpackedSize: contents.unpackedSize,
+    risk,
     distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
   };
 }
