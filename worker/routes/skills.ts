@@ -3,14 +3,23 @@ import { z } from "zod";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type SkillName } from "../domain/names";
 import type { PackumentSource } from "../domain/packument";
 import { assertOwner, publishVersion } from "../domain/publish";
-import { readSkill, readTarballRef, type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
+import {
+  readSkill,
+  readTarballRef,
+  type SkillSnapshot,
+  searchSkillsCached,
+  type TarballRef,
+} from "../domain/read-cache";
+import { parseStoredRisk } from "../domain/risk";
 import { resolveSpec } from "../domain/skills";
+import { listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
 import { requireAuth } from "../http/auth";
 import { readBodyLimited } from "../http/body";
 import { serveTarball } from "../http/tarball";
+import { serveVersionFile } from "../http/version-file";
 
 const listQuery = z.object({
   q: z.string().trim().max(128, { message: "must be at most 128 characters" }).optional(),
@@ -59,6 +68,17 @@ function skillDetail({ skill, versions, tags }: PackumentSource) {
   };
 }
 
+/** A live version's tarball, or 404 naming what is missing: the tarball route and the files routes share it. */
+async function tarballRefOr404(db: D1Database, skill: SkillName, rawVersion: string): Promise<TarballRef> {
+  const version = parseExactVersion(rawVersion);
+  const ref = await readTarballRef(db, skill, version);
+  if (!ref) {
+    await readSkillOr404(db, skill); // which is missing: the skill or the version
+    throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+  }
+  return ref;
+}
+
 const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
 const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
 
@@ -74,7 +94,13 @@ export const skillRoutes = new Hono<AppEnv>()
     });
     const last = skills.at(-1);
     return c.json({
-      skills: skills.map(({ name, description, latest, updatedAt }) => ({ name, description, latest, updatedAt })),
+      skills: skills.map(({ name, description, latest, updatedAt, risk }) => ({
+        name,
+        description,
+        latest,
+        updatedAt,
+        risk,
+      })),
       nextCursor: more && last ? encodeCursor(parseCanonicalName(last.name)) : null,
     });
   })
@@ -101,17 +127,23 @@ export const skillRoutes = new Hono<AppEnv>()
       publishedAt: row.published_at,
       ...(row.deprecated ? { deprecated: row.deprecated } : {}),
       manifest: JSON.parse(row.manifest_json),
+      risk: parseStoredRisk(row.risk_json),
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {
-    const skill = skillParam(c.req.param());
-    const version = parseExactVersion(c.req.param("version"));
-    const ref = await readTarballRef(c.get("deps").db, skill, version);
-    if (!ref) {
-      await readSkillOr404(c.get("deps").db, skill); // which is missing: the skill or the version
-      throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
-    }
+    const ref = await tarballRefOr404(c.get("deps").db, skillParam(c.req.param()), c.req.param("version"));
     return serveTarball(c, ref);
+  })
+  // Read before you run: the files of a version, through the same lookup as its tarball.
+  .get("/:scope/:skill/versions/:version/files", async (c) => {
+    const ref = await tarballRefOr404(c.get("deps").db, skillParam(c.req.param()), c.req.param("version"));
+    return c.json({ files: await listVersionFiles(c.get("deps"), ref) });
+  })
+  .get("/:scope/:skill/versions/:version/files/*", async (c) => {
+    const ref = await tarballRefOr404(c.get("deps").db, skillParam(c.req.param()), c.req.param("version"));
+    // The raw (still percent-encoded) path after /skills/:scope/:skill/versions/:version/files/.
+    const path = parseFilePath(new URL(c.req.url).pathname.split("/").slice(7).join("/"));
+    return serveVersionFile(await readVersionFile(c.get("deps"), ref, path));
   })
   .post("/:scope/:skill/publish", requireAuth("write"), async (c) => {
     const deps = c.get("deps");
