@@ -1,4 +1,5 @@
 import type { SkillSummary } from "../domain/skills";
+import { RiskBadge } from "./risk";
 
 const DATE = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
@@ -20,7 +21,7 @@ export function SkillList({ skills, headingLevel = 3 }: { skills: SkillSummary[]
         <li class="skill-item">
           <Heading>
             <a href={packagePath(s.name)}>{s.name}</a>
-            {s.latest ? <span class="badge">{s.latest}</span> : null}
+            {s.latest ? <span class="badge">{s.latest}</span> : null} <RiskBadge level={s.risk} />
           </Heading>
           {s.description ? <p>{s.description}</p> : null}
           <div class="meta">

@@ -38,6 +38,18 @@ export function parseStoredRisk(json: string | null | undefined): Risk | null {
   }
 }
 
+/** A live version's stored scan (null when unscanned); for pages that do not hold the version row. */
+export async function readStoredRisk(db: D1Database, skill: SkillName, version: string): Promise<Risk | null> {
+  const row = await db
+    .prepare(
+      `SELECT v.risk_json FROM versions v JOIN skills s ON s.id = v.skill_id
+       WHERE s.scope = ? AND s.name = ? AND v.version = ? AND v.unpublished_at IS NULL`,
+    )
+    .bind(skill.scope, skill.name, version)
+    .first<{ risk_json: string | null }>();
+  return parseStoredRisk(row?.risk_json);
+}
+
 const LEVELS: ReadonlySet<string> = new Set(["none", "low", "medium", "high"]);
 export const asRiskLevel = (raw: unknown): RiskLevel | null =>
   typeof raw === "string" && LEVELS.has(raw) ? (raw as RiskLevel) : null;
