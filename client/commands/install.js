@@ -6,6 +6,7 @@ import { LOCKFILE_NAME, lockInstall, readLockfile } from "../core/lockfile.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { DEFAULT_PLATFORM, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
+import { reviewRisk as reviewRiskBeforeInstall } from "../core/risk.js";
 
 /**
  * @param {import("../core/command.js").Context} ctx
@@ -26,7 +27,7 @@ function describe(ctx, r) {
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: [
-    "install <@scope/skill>[@version|@tag|@range]... [-t <agent>] [--all] [--local] [--force]",
+    "install <@scope/skill>[@version|@tag|@range]... [-t <agent>] [--all] [--local] [--force] [--yes]",
     "install [--force]    (no name: install exactly what ./skild.lock.json records)",
   ],
   description: [
@@ -35,12 +36,15 @@ export default {
     "version does nothing unless --force; another version replaces the old one atomically.",
     `Agents: ${PLATFORM_NAMES.join(", ")} (default ${DEFAULT_PLATFORM}). --local uses the project's folders`,
     `(e.g. ./.codex/skills) and records the install in ./${LOCKFILE_NAME}; otherwise your home folder is used.`,
+    "The registry's risk scan findings are printed first; a skill rated high asks for confirmation on a",
+    "terminal and is refused otherwise unless --yes.",
   ].join("\n"),
   options: {
     target: targetOption(`Agent to install for: ${PLATFORM_NAMES.join("|")} (repeatable)`),
     all: { type: "boolean", description: "Install for every agent" },
     local: { type: "boolean", description: `Install into this project and record it in ${LOCKFILE_NAME}` },
     force: { type: "boolean", description: "Reinstall even if this version is already there" },
+    yes: { type: "boolean", description: "Install even when the registry's risk scan rates the skill high" },
   },
   common: ["registry", "json"],
   examples: [
@@ -53,6 +57,15 @@ export default {
   async run(ctx) {
     const registry = await ctx.registry();
     const force = bool(ctx, "force");
+    /** @param {import("../core/risk.js").Risk | null} risk @param {string} label */
+    const reviewRisk = (risk, label) =>
+      reviewRiskBeforeInstall({
+        label,
+        canonical: label.slice(0, label.lastIndexOf("@")),
+        risk,
+        yes: bool(ctx, "yes"),
+        note: ctx.out.note,
+      });
     /** @type {import("../core/install.js").InstallResult[]} */
     const results = [];
 
@@ -78,6 +91,7 @@ export default {
           projectDir: ctx.cwd,
           force,
           locked: entry,
+          reviewRisk,
         });
         results.push(...done);
         for (const r of done) ctx.out.line(describe(ctx, r));
@@ -98,6 +112,7 @@ export default {
         targets: platforms.map((platform) => ({ platform, scope })),
         projectDir: ctx.cwd,
         force,
+        reviewRisk,
       });
       for (const r of done) {
         if (scope === "local") {
