@@ -215,6 +215,7 @@ export const HIDDEN_CHARACTERS: HiddenCharClass[] = [
       cp === 0x200f ||
       (cp >= 0x2060 && cp <= 0x2064) ||
       cp === 0x180e ||
+      cp === 0xfeff || // a byte-order mark anywhere but the start
       (cp >= 0xe0100 && cp <= 0xe01ef),
   },
 ];

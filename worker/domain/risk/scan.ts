@@ -55,11 +55,34 @@ export interface ScanFile {
   head: Uint8Array;
 }
 
+/**
+ * What a pattern costs is how often it can start times how far its bounded gap reaches. A text made
+ * of nothing but pattern starts ("curl x curl x …") would make every start scan its whole gap, so
+ * the starts of the patterns with long gaps are counted, and the scan reads up to the
+ * MAX_COSTLY_STARTS-th of them per publish (an ordinary skill has a few dozen). With the byte caps
+ * this bounds the scan's work whatever the input.
+ */
+export const MAX_COSTLY_STARTS = 3_000;
+const COSTLY_START =
+  /\b(?:curl|wget|fetch|iwr|irm|nc|ncat|netcat|socat|telnet|env|printenv|base64|eval|exec|scp|rsync|requests|request|axios|iex|Invoke-Expression|Invoke-WebRequest|Invoke-RestMethod|DownloadString|FromBase64String|Buffer|dd|mkfs|Remove-Item|Chrome|Chromium|Firefox|firefox|BraveSoftware)\b/g;
+
+/** Where the text must stop so it holds at most `allowed` costly starts, and how many it holds. */
+function costlyCut(text: string, allowed: number): { at: number; used: number; cut: boolean } {
+  COSTLY_START.lastIndex = 0;
+  let used = 0;
+  for (let m = COSTLY_START.exec(text); m; m = COSTLY_START.exec(text)) {
+    if (used === allowed) return { at: m.index, used, cut: true };
+    used += 1;
+  }
+  return { at: text.length, used, cut: false };
+}
+
 export interface ScanOptions {
   /** Stop (with a scan-incomplete finding) once this much wall-clock time has passed, where clocks move. */
   deadlineMs?: number;
   maxBytes?: number;
   maxBytesPerFile?: number;
+  maxCostlyStarts?: number;
 }
 
 const SEVERITY_RANK: Record<RiskLevel, number> = { none: 0, low: 1, medium: 2, high: 3 };
@@ -297,6 +320,8 @@ export function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Risk {
   const skipped: string[] = [];
   const partial: string[] = [];
   let timedOut = false;
+  let crowded = false;
+  let costlyLeft = opts.maxCostlyStarts ?? MAX_COSTLY_STARTS;
   // SKILL.md first: it is what the agent reads, so it is never the file a budget runs out on.
   const ordered = [...files].sort((a, b) => Number(isSkillMd(b.path)) - Number(isSkillMd(a.path)));
 
@@ -321,8 +346,14 @@ export function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Risk {
     }
     const take = Math.min(file.head.byteLength, maxPerFile, budget);
     budget -= take;
-    if (take < file.size) partial.push(file.path);
-    const text = utf8.decode(file.head.subarray(0, take));
+    let text = utf8.decode(file.head.subarray(0, take));
+    // The costly starts this file may still use; the text stops before the first one beyond that.
+    const cut = costlyCut(text, costlyLeft);
+    costlyLeft -= cut.used;
+    if (cut.at < text.length) text = text.slice(0, cut.at);
+    if (take < file.size || cut.cut) partial.push(file.path);
+    // Thousands of command-like words is no ordinary file: what was left unread matters more.
+    if (cut.cut) crowded = true;
     const scan: FileScan = { path: file.path, text, starts: lineStarts(text), findings, perRule: new Map() };
     runPatterns(scan);
     runHiddenCharacters(scan);
@@ -343,10 +374,10 @@ export function scanFiles(files: ScanFile[], opts: ScanOptions = {}): Risk {
       );
     findings.push({
       rule: "scan-incomplete",
-      severity: skipped.length ? "medium" : "low",
+      severity: skipped.length || crowded ? "medium" : "low",
       file: (skipped[0] ?? partial[0]) as string,
       line: 0,
-      message: `The scan was cut short by its CPU budget (${Math.round(maxPerFile / 1024)} KiB per file, ${Math.round(maxBytes / 1024)} KiB in all): it read ${parts.join(" and ")}. Review those yourself.`,
+      message: `The scan was cut short by its CPU budget (${Math.round(maxPerFile / 1024)} KiB per file, ${Math.round(maxBytes / 1024)} KiB and ${MAX_COSTLY_STARTS} command-like words in all): it read ${parts.join(" and ")}. Review those yourself.`,
       excerpt: "",
     });
   }
