@@ -82,7 +82,7 @@ async function timedPublish({ server, token }, shape, body) {
   const res = await fetch(`${server.url}/skills/${HANDLE}/${shape}/publish`, {
     method: "POST",
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/gzip" },
-    body,
+    body: /** @type {BodyInit} */ (/** @type {unknown} */ (body)),
   });
   const text = await res.text();
   const elapsed = performance.now() - started;
