@@ -149,6 +149,7 @@ describe("read before you run: the files of a version", () => {
     expect(text.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
     expect(text.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(text.headers.get("Content-Security-Policy")).toBe("sandbox");
+    expect(text.headers.get("Cache-Control")).toBe("public, max-age=31536000, immutable");
     expect(await text.text()).toBe(SETUP_SH);
 
     const binary = await call(`${base}/bin/helper`);

@@ -4,7 +4,8 @@ import semver from "semver";
 import ssri from "ssri";
 import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
-import { badRequest, conflict, forbidden, serviceUnavailable, tooLarge } from "../errors";
+import { badRequest, conflict, serviceUnavailable, tooLarge } from "../errors";
+import { assertCanPublish, type SkillAccess } from "./access";
 import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
@@ -27,6 +28,8 @@ export interface PublishInput {
    * can never differ from what they install ("manifest confusion").
    */
   manifest?: Record<string, unknown>;
+  /** Who may read a NEW skill (npm `--access`, `?access=`); an existing skill keeps its access (change it with `npm access`). */
+  access?: SkillAccess;
 }
 
 export interface PublishResult {
@@ -41,15 +44,6 @@ export interface PublishResult {
   distTags: Record<string, string>;
   /** Null when the scan is turned off (RISK_SCAN = "off"). */
   risk: Risk | null;
-}
-
-export function assertOwner(publisher: Publisher, scope: string): void {
-  if (publisher.handle !== scope) {
-    throw forbidden(
-      `You are logged in as ${publisher.handle}; only ${scope} can publish or change @${scope}/*.`,
-      "NOT_OWNER",
-    );
-  }
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -94,7 +88,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const { db, artifacts, limits } = deps;
   const { skill, tarball } = input;
   const name = canonicalName(skill);
-  assertOwner(input.publisher, skill.scope);
+  await assertCanPublish(db, input.publisher, skill);
   const tag = input.tag === undefined ? undefined : parseDistTag(input.tag);
 
   // 1. Validate everything before touching storage.
@@ -164,10 +158,20 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const statements = [
     db
       .prepare(
-        `INSERT INTO skills (scope, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+        `INSERT INTO skills (scope, name, description, created_at, updated_at, access) VALUES (?1, ?2, ?3, ?4, ?4, ?5)
          ON CONFLICT (scope, name) DO UPDATE SET updated_at = excluded.updated_at, revision = revision + 1`,
       )
-      .bind(skill.scope, skill.name, description, now),
+      .bind(skill.scope, skill.name, description, now, input.access ?? "public"),
+    // A new skill of an org gives its `developers` team read-write (revision 1 = created by this batch).
+    db
+      .prepare(
+        `INSERT INTO team_grants (team_id, skill_id, permission)
+         SELECT t.id, s.id, 'read-write' FROM skills s JOIN scopes o ON o.name = s.scope AND o.kind = 'org'
+         JOIN teams t ON t.org_id = o.id AND t.name = 'developers'
+         WHERE s.scope = ?1 AND s.name = ?2 AND s.revision = 1
+         ON CONFLICT (team_id, skill_id) DO NOTHING`,
+      )
+      .bind(skill.scope, skill.name),
     db
       .prepare(
         `INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,

@@ -3,9 +3,9 @@ import { decodeText } from "../domain/version-files";
 /**
  * A file of a version as raw bytes a browser will neither sniff nor run: text as text/plain, anything
  * else as a download-only octet stream, and a sandbox CSP in case a browser renders it anyway.
- * `private`: the access rules of the tarball apply, so no shared cache may keep it.
+ * Immutable like the tarball; `scope` is "private" for a restricted skill, so no shared cache keeps it.
  */
-export function serveVersionFile(bytes: Uint8Array): Response {
+export function serveVersionFile(bytes: Uint8Array, scope: "public" | "private"): Response {
   const text = decodeText(bytes) !== null;
   return new Response(bytes, {
     headers: {
@@ -13,7 +13,7 @@ export function serveVersionFile(bytes: Uint8Array): Response {
       "Content-Length": String(bytes.byteLength),
       "X-Content-Type-Options": "nosniff",
       "Content-Security-Policy": "sandbox",
-      "Cache-Control": "private, max-age=300",
+      "Cache-Control": `${scope}, max-age=31536000, immutable`,
     },
   });
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { login, loginSchema, publisherJson, revokeToken, signup, signupSchema } from "../domain/accounts";
+import { orgsOf } from "../domain/orgs";
 import type { AppEnv } from "../env";
 import { requireAuth } from "../http/auth";
 import { readJson } from "../http/body";
@@ -19,7 +20,10 @@ export const authRoutes = new Hono<AppEnv>()
     });
     return c.json({ token, publisher: publisherJson(publisher) });
   })
-  .get("/me", requireAuth("read"), (c) => c.json({ publisher: publisherJson(c.get("publisher")) }))
+  .get("/me", requireAuth("read"), async (c) => {
+    const publisher = c.get("publisher");
+    return c.json({ publisher: publisherJson(publisher), orgs: await orgsOf(c.get("deps").db, publisher.id) });
+  })
   .post("/logout", requireAuth("read"), async (c) => {
     await revokeToken(c.get("deps").db, c.get("tokenId"));
     return c.json({ ok: true });

@@ -21,7 +21,8 @@ export function SkillList({ skills, headingLevel = 3 }: { skills: SkillSummary[]
         <li class="skill-item">
           <Heading>
             <a href={packagePath(s.name)}>{s.name}</a>
-            {s.latest ? <span class="badge">{s.latest}</span> : null} <RiskBadge level={s.risk} />
+            {s.latest ? <span class="badge">{s.latest}</span> : null}
+            {s.access === "restricted" ? <span class="badge warn">private</span> : null} <RiskBadge level={s.risk} />
           </Heading>
           {s.description ? <p>{s.description}</p> : null}
           <div class="meta">
