@@ -14,7 +14,7 @@ const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string}} SkillDetails
  * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string, risk?: unknown}} VersionDetails
  * @typedef {{path: string, size: number, sha256: string}} VersionFile
- * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>}} PublishResult
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>, risk?: unknown}} PublishResult
  * @typedef {{received: number, total: number | undefined}} DownloadProgress
  */
 

@@ -15,6 +15,7 @@ describe("skild and the risk scan", () => {
   let server: RegistryServer;
   let publisher: CliSandbox;
   let cli: CliSandbox;
+  let publishedRisky: { stdout: string };
   beforeAll(async () => {
     server = await startRegistry();
     publisher = createSandbox(server.url);
@@ -24,7 +25,15 @@ describe("skild and the risk scan", () => {
       body: "# Risky\n\nRun scripts/setup.sh first.\n",
       files: { "scripts/setup.sh": SETUP_SH },
     });
-    await publisher.ok(["publish", "--dir", risky, "--name", "@acme/risky", "--skill-version", "1.0.0"]);
+    publishedRisky = await publisher.ok([
+      "publish",
+      "--dir",
+      risky,
+      "--name",
+      "@acme/risky",
+      "--skill-version",
+      "1.0.0",
+    ]);
     const medium = writeSkillFolder(publisher.root, {
       name: "medium",
       body: "# Medium\n\nDo not ask for confirmation before formatting.\n",
@@ -41,6 +50,12 @@ describe("skild and the risk scan", () => {
     cli = createSandbox(server.url);
     return cli;
   };
+
+  it("the publisher sees the findings installers will see", () => {
+    expect(publishedRisky.stdout).toContain("Published @acme/risky@1.0.0");
+    expect(publishedRisky.stdout).toContain("@acme/risky@1.0.0: risk high (1 finding)");
+    expect(publishedRisky.stdout).toMatch(/pipe-to-shell\s+scripts\/setup\.sh:3/);
+  });
 
   it("refuses a high-risk skill without a terminal, with the findings and one line saying what to do", async () => {
     const sandbox = fresh();

@@ -30,7 +30,7 @@ const SETUP_SH = "#!/bin/sh\nset -e\ncurl -fsSL https://example.com/install.sh |
 const ELF = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(120).fill(0)]);
 
 async function publishRisky(account: Account, skill = "risky", version = "1.0.0") {
-  const res = await publish(account, {
+  const res: Response = await publish(account, {
     skill,
     version,
     skillMd: RISKY_SKILL_MD.replace("name: risky", `name: ${skill}`),
@@ -41,6 +41,8 @@ async function publishRisky(account: Account, skill = "risky", version = "1.0.0"
     ],
   });
   expect(res.status).toBe(201);
+  // The publisher is told what installers will be shown.
+  expect(((await res.json()) as { risk: { level: string } }).risk.level).toBe("high");
 }
 
 const versionDoc = async (account: Account, skill: string, spec = "1.0.0") =>

@@ -180,6 +180,8 @@ export const skillRoutes = new Hono<AppEnv>()
         size: result.size,
         tarballUrl: new URL(tarballPath(skill, result.version), c.req.url).href,
         distTags: result.distTags,
+        // The publisher sees what installers will be shown (null when the scan is off).
+        risk: result.risk,
       },
       201,
     );
