@@ -11,6 +11,12 @@ export interface Bindings {
   MAX_ENTRIES?: string;
   /** "off" turns the publish-time risk scan off (benchmarks; an operator's escape hatch). */
   RISK_SCAN?: string;
+  /** Orphan sweep: leave objects younger than this alone (seconds, default 3600). */
+  ORPHAN_GRACE_SECONDS?: string;
+  /** Orphan sweep: most objects deleted per run (default 1000). */
+  ORPHAN_SWEEP_MAX_DELETES?: string;
+  /** Signups per client address (IPv6: per /64) per hour (default 20). */
+  SIGNUP_LIMIT_PER_HOUR?: string;
 }
 
 /** What the domain layer needs: storage and limits, injectable so tests can swap in faulty stores. */

@@ -39,6 +39,12 @@ export const COMMANDS = [
     load: () => import("./uninstall.js"),
   },
   {
+    name: "agents",
+    summary: "Show the agents skild installs for and their skills folders",
+    group: "Use skills",
+    load: () => import("./agents.js"),
+  },
+  {
     name: "search",
     summary: "Search the registry",
     group: "Use skills",
@@ -62,6 +68,19 @@ export const COMMANDS = [
     summary: "Publish a skill folder or .tgz to the registry",
     group: "Write and publish skills",
     load: () => import("./publish.js"),
+  },
+  {
+    name: "org",
+    summary: "Create an organisation and manage its members and roles",
+    group: "Organisations and private skills",
+    aliases: ["orgs"],
+    load: () => import("./org.js"),
+  },
+  {
+    name: "access",
+    summary: "Make a published skill public or private",
+    group: "Organisations and private skills",
+    load: () => import("./access.js"),
   },
   {
     name: "signup",

@@ -11,14 +11,14 @@ import {
   writeSkillFolder,
 } from "./cli-helpers";
 
-// The platform folders as DESIGN.md states them (global under HOME, local under the project).
+// Some platform folders as DESIGN.md states them (global under HOME, local under the project); each
+// is the first platform --all installs into for its folder. Every agent is in cli-agents.test.ts.
 const PLATFORM_DIRS = {
   claude: { global: ".claude/skills", local: ".claude/skills" },
-  codex: { global: ".codex/skills", local: ".codex/skills" },
-  copilot: { global: ".github/skills", local: ".github/skills" },
-  agents: { global: ".agents/skills", local: ".agents/skills" },
+  codex: { global: ".agents/skills", local: ".agents/skills" },
+  copilot: { global: ".copilot/skills", local: ".github/skills" },
   cursor: { global: ".cursor/skills", local: ".cursor/skills" },
-  opencode: { global: ".config/opencode/skill", local: ".opencode/skill" },
+  opencode: { global: ".config/opencode/skills", local: ".opencode/skills" },
 };
 
 type InstallJson = { installed: { name: string; version: string; status: string; platform: string; dir: string }[] };
@@ -50,6 +50,9 @@ describe("skild install / list / info / search / update / uninstall", () => {
     path.join(cli.home, PLATFORM_DIRS[platform].global, skill);
   const localDir = (platform: keyof typeof PLATFORM_DIRS, skill = "acme__multi") =>
     path.join(cli.project, PLATFORM_DIRS[platform].local, skill);
+  // A missing skill and a private one look alike, so the message says both (cli-access.test.ts).
+  const notFound = (name: string) =>
+    `${name} does not exist, or it is private: if you have access, run \`skild login --registry ${server.url}\` first.`;
   const bodyVersion = (dir: string) => /Version (\S+)\./.exec(readFileSync(path.join(dir, "SKILL.md"), "utf8"))?.[1];
 
   it.each([
@@ -117,7 +120,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(readFileSync(path.join(dir, ".skild/install.json"), "utf8")).toBe(first);
     expect(existsSync(path.join(dir, "local-note.txt"))).toBe(true);
     expect((await cli.ok(["install", "@acme/multi@1.0.0", "-t", "codex"])).stdout).toContain(
-      "is already installed in ~/.codex/skills/acme__multi (codex, global); --force reinstalls it",
+      "is already installed in ~/.agents/skills/acme__multi (codex, global); --force reinstalls it",
     );
 
     const forced = await cli.json<InstallJson>(["install", "@acme/multi@1.0.0", "-t", "codex", "--force"]);
@@ -126,7 +129,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(existsSync(path.join(dir, "local-note.txt"))).toBe(false);
 
     const replaced = await cli.ok(["install", "@acme/multi@1.1.0", "-t", "codex"]);
-    expect(replaced.stdout).toContain("Updated @acme/multi 1.0.0 → 1.1.0 in ~/.codex/skills/acme__multi");
+    expect(replaced.stdout).toContain("Updated @acme/multi 1.0.0 → 1.1.0 in ~/.agents/skills/acme__multi");
     expect(bodyVersion(dir)).toBe("1.1.0");
     // Only the skill folder: no temp or set-aside folder left beside it.
     expect(readdirSync(path.dirname(dir))).toEqual(["acme__multi"]);
@@ -149,7 +152,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     fresh();
     const missing = await cli.run(["install", "@acme/nope", "-t", "claude"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe("skild: @acme/nope does not exist.\n");
+    expect(missing.stderr).toBe(`skild: ${notFound("@acme/nope")}\n`);
     const noMatch = await cli.run(["install", "@acme/multi@^9.0.0"]);
     expect(noMatch.code).toBe(1);
     expect(noMatch.stderr).toBe('skild: @acme/multi has no version matching "^9.0.0".\n');
@@ -157,7 +160,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(noTag.code).toBe(1);
     expect(noTag.stderr).toBe('skild: @acme/multi has no version or dist-tag "nightly".\n');
     const json = await cli.run(["install", "@acme/nope", "--json"]);
-    expect(JSON.parse(json.stdout)).toEqual({ error: "@acme/nope does not exist.", code: "SKILL_NOT_FOUND" });
+    expect(JSON.parse(json.stdout)).toEqual({ error: notFound("@acme/nope"), code: "SKILL_NOT_FOUND" });
     expect(existsSync(path.join(cli.home, ".claude"))).toBe(false);
   });
 
@@ -207,7 +210,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     ]);
     const missing = await cli.run(["info", "@acme/nope"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe("skild: @acme/nope does not exist.\n");
+    expect(missing.stderr).toBe(`skild: ${notFound("@acme/nope")}\n`);
   });
 
   it("search finds skills by name or description", async () => {
@@ -250,13 +253,13 @@ describe("skild install / list / info / search / update / uninstall", () => {
 
   it("uninstall removes the skill from every agent (or the -t ones) and says so when it is not there", async () => {
     fresh();
-    await cli.ok(["install", "@acme/multi", "-t", "claude,codex,agents"]);
+    await cli.ok(["install", "@acme/multi", "-t", "claude,codex,cursor"]);
     const one = await cli.ok(["uninstall", "@acme/multi", "-t", "codex"]);
-    expect(one.stdout).toBe("Removed @acme/multi@2.0.0 from ~/.codex/skills/acme__multi (codex, global)\n");
+    expect(one.stdout).toBe("Removed @acme/multi@2.0.0 from ~/.agents/skills/acme__multi (codex, global)\n");
     expect(existsSync(globalDir("codex"))).toBe(false);
     expect(existsSync(globalDir("claude"))).toBe(true);
     const rest = await cli.json<{ removed: { platform: string }[] }>(["uninstall", "@acme/multi"]);
-    expect(rest.removed.map((r) => r.platform).sort()).toEqual(["agents", "claude"]);
+    expect(rest.removed.map((r) => r.platform).sort()).toEqual(["claude", "cursor"]);
     expect(readdirSync(path.join(cli.home, ".claude/skills"))).toEqual([]);
     const gone = await cli.run(["uninstall", "@acme/multi"]);
     expect(gone.code).toBe(1);

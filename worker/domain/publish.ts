@@ -2,7 +2,7 @@
 // the npm facade with the decoded attachment and the manifest npm sent.
 import semver from "semver";
 import ssri from "ssri";
-import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
+import { checkSkillMdName, checkSpecFrontmatter, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
 import { badRequest, conflict, serviceUnavailable, tooLarge } from "../errors";
 import { assertCanPublish, type SkillAccess } from "./access";
@@ -10,6 +10,7 @@ import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
+import { ensureTarballStored } from "./orphan-sweep";
 import { skillWriteBatch } from "./read-cache";
 import { type Risk, scanVersion, storeRiskStatement } from "./risk";
 import { getDistTags } from "./skills";
@@ -121,6 +122,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   let frontmatter: { name: string; description: string };
   try {
     frontmatter = parseSkillMd(skillMd).frontmatter;
+    checkSpecFrontmatter(frontmatter); // Agent Skills spec: a 400 naming the rule; warnings are the client's to show
     checkSkillMdName(frontmatter.name, skill);
   } catch (err) {
     if (err instanceof SkillFormatError) throw badRequest(err.message, err.code);
@@ -134,13 +136,16 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const risk = deps.scanRisk === false ? null : scanVersion(contents.files);
 
   // A cheap early answer for the common case; the unique key below decides real races.
-  const existing = await db
-    .prepare(
-      "SELECT v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
-    )
-    .bind(skill.scope, skill.name, version)
-    .first<{ unpublished_at: string | null }>();
-  if (existing) throw versionTaken(name, version, existing.unpublished_at !== null);
+  const existing = await existingVersion(db, skill, version);
+  if (existing) {
+    // A retry whose first attempt landed: make sure its bytes are there (a sweep may have raced it).
+    if (existing.integrity === integrity) {
+      await ensureTarballStored(artifacts, artifactKey(sha256), tarball, { integrity }).catch((err) =>
+        console.error("publish: could not re-check the tarball of an existing version", err),
+      );
+    }
+    throw versionTaken(name, version, existing);
+  }
 
   // 2. Bytes first: a version row must never point at a missing object. An object left behind by
   // a failed D1 write is harmless (content-addressed) and reused by the retry.
@@ -231,11 +236,22 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
-    if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
+    if (/UNIQUE constraint failed: versions/.test(String(err))) {
+      throw versionTaken(name, version, await existingVersion(db, skill, version));
+    }
+    if (/SWEEP_IN_PROGRESS/.test(String(err))) {
+      throw storageFailed("was cleaning up this tarball's old copy; nothing was published. Try again.", err);
+    }
     throw storageFailed(
       "could not record the version. Try again: a retry is safe (409 VERSION_EXISTS means it was recorded after all).",
       err,
     );
+  }
+
+  try {
+    await ensureTarballStored(artifacts, key, tarball, { integrity });
+  } catch (err) {
+    throw storageFailed("recorded the version but could not confirm its tarball. Publish again to repair it.", err);
   }
 
   const skillRow = await db
@@ -314,11 +330,29 @@ function storageFailed(what: string, err: unknown) {
   return serviceUnavailable(`The registry ${what}`, "STORAGE_UNAVAILABLE");
 }
 
-function versionTaken(name: string, version: string, unpublished: boolean) {
+type ExistingVersion = { integrity: string; unpublished_at: string | null };
+
+/** The version row that won a race for this number (read after our batch lost on the unique key). */
+function existingVersion(db: D1Database, skill: SkillName, version: string): Promise<ExistingVersion | null> {
+  return db
+    .prepare(
+      "SELECT v.integrity, v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
+    )
+    .bind(skill.scope, skill.name, version)
+    .first<ExistingVersion>();
+}
+
+/**
+ * Any republish is a 409, identical bytes included (as on the npm registry). The body carries the
+ * existing version's `integrity`, so a client whose reply was lost can tell "mine landed" (equal to
+ * what it sent) from "someone else's" without weakening immutability.
+ */
+function versionTaken(name: string, version: string, existing: ExistingVersion | null) {
   return conflict(
-    unpublished
+    existing?.unpublished_at
       ? `${name}@${version} was published and then unpublished; a version number is never reused. Bump the version.`
       : `${name}@${version} already exists; versions are immutable. Bump the version to publish a change.`,
     "VERSION_EXISTS",
+    existing ? { integrity: existing.integrity } : {},
   );
 }

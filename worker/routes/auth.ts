@@ -9,7 +9,11 @@ import { readJson } from "../http/body";
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {
     const input = await readJson(c, signupSchema);
-    const publisher = await signup(c.get("deps").db, input);
+    const { db, limits } = c.get("deps");
+    const publisher = await signup(db, input, {
+      clientAddress: c.req.header("CF-Connecting-IP"),
+      signupsPerHour: limits.signupsPerHour,
+    });
     return c.json({ publisher: publisherJson(publisher) }, 201);
   })
   .post("/login", async (c) => {
