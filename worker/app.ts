@@ -16,8 +16,15 @@ import { webRoutes } from "./web/routes";
  */
 export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultDeps) {
   const app = new Hono<AppEnv>({ getPath: routingPath });
+  // The bindings object lives as long as the isolate: build its deps once, not per request.
+  const depsByEnv = new WeakMap<AppEnv["Bindings"], Deps>();
   app.use(async (c, next) => {
-    c.set("deps", makeDeps(c.env));
+    let deps = depsByEnv.get(c.env);
+    if (!deps) {
+      deps = makeDeps(c.env);
+      depsByEnv.set(c.env, deps);
+    }
+    c.set("deps", deps);
     await next();
   });
   // Liveness (also `npm ping`).
