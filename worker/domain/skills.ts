@@ -4,6 +4,7 @@ import { badRequest, clip, notFound } from "../errors";
 import { levelSql, READ, type SkillAccess } from "./access";
 import { weekStart } from "./downloads";
 import { canonicalName, type SkillName } from "./names";
+import { asRiskLevel, type RiskLevel } from "./risk";
 import { compareVersions, pickFromRange } from "./versions";
 
 export interface SkillRow {
@@ -29,10 +30,13 @@ export interface VersionRow {
   deprecated: string | null;
   published_at: string;
   unpublished_at: string | null;
+  /** The risk scan (migration 0007); null for versions published before it. */
+  risk_level?: string | null;
+  risk_json?: string | null;
 }
 
 const VERSION_COLUMNS =
-  "version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at, unpublished_at";
+  "version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at, unpublished_at, risk_level, risk_json";
 
 export async function findSkill(db: D1Database, skill: SkillName): Promise<SkillRow | null> {
   return db
@@ -108,6 +112,8 @@ export interface SkillSummary {
   description: string;
   latest: string | null;
   updatedAt: string;
+  /** The risk level of the version `latest` names; null when it was not scanned. */
+  risk: RiskLevel | null;
   access: SkillAccess;
   /** Downloads in the last 7 days (UTC, today included). */
   downloads: number;
@@ -120,6 +126,7 @@ type SummaryRow = {
   description: string;
   updated_at: string;
   latest: string | null;
+  risk: string | null;
   access?: SkillAccess;
   downloads: number | null;
   stars: number | null;
@@ -131,6 +138,7 @@ const toSummary = (r: SummaryRow): SkillSummary => ({
   description: r.description,
   latest: r.latest,
   updatedAt: r.updated_at,
+  risk: asRiskLevel(r.risk),
   downloads: r.downloads ?? 0,
   stars: r.stars ?? 0,
 });
@@ -149,12 +157,18 @@ function weeklyDownloadsSql(idColumn: string): string {
   return `(SELECT COALESCE(SUM(d.count), 0) FROM downloads d WHERE d.skill_id = ${idColumn} AND d.day >= '${since}')`;
 }
 
+/** The risk level of the version a skill's `latest` tag names (`id` is the skill's id column). */
+const latestRisk = (id: string) =>
+  `(SELECT v.risk_level FROM dist_tags t JOIN versions v ON v.skill_id = t.skill_id AND v.version = t.version
+    WHERE t.skill_id = ${id} AND t.tag = 'latest') AS risk`;
+
 /** The most recently published-to skills, newest first (index skills_by_updated). */
 export async function recentSkills(db: D1Database, limit: number): Promise<SkillSummary[]> {
   const { results } = await db
     .prepare(
       `SELECT s.scope, s.name, s.description, s.updated_at, s.stars, ${weeklyDownloadsSql("s.id")} AS downloads,
-              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
+              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest,
+              ${latestRisk("s.id")}
        FROM skills s
        WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
          AND s.access = 'public'
@@ -230,7 +244,8 @@ export async function searchSkills(
   ];
   const { results } = await db
     .prepare(
-      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
+      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest,
+              ${latestRisk("m.id")}
               ${byDownloads ? "" : `, ${weeklyDownloadsSql("m.id")} AS downloads`}
        FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.access, s.stars${total}
                     ${byDownloads ? `, ${weeklyDownloadsSql("s.id")} AS downloads` : ""}
