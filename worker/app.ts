@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { r2ArtifactStore } from "./domain/artifact-store";
 import { limitsFromEnv } from "./domain/limits";
+import { keyRingFromEnv } from "./domain/signatures";
 import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
@@ -32,5 +33,10 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
 }
 
 export function defaultDeps(env: AppEnv["Bindings"]): Deps {
-  return { db: env.DB, artifacts: r2ArtifactStore(env.ARTIFACTS), limits: limitsFromEnv(env) };
+  return {
+    db: env.DB,
+    artifacts: r2ArtifactStore(env.ARTIFACTS),
+    limits: limitsFromEnv(env),
+    signingKeys: () => keyRingFromEnv(env),
+  };
 }

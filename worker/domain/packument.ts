@@ -3,6 +3,8 @@
 // of those rows and the request origin, so a 1,000-version skill costs one pass over its rows.
 // read-cache.ts keeps the rows and the built JSON per (skill, form, origin) between writes.
 import type { SkillName } from "./names";
+import { attestationsRef } from "./provenance";
+import type { VersionSignature } from "./signatures";
 import type { SkillRow, VersionRow } from "./skills";
 import { compareVersions } from "./versions";
 
@@ -12,6 +14,12 @@ export type PackumentForm = "full" | "abbreviated";
 export interface PackumentVersionRow extends VersionRow {
   manifest_json: string;
   readme: string | null;
+  /** Stored registry signatures (JSON), see signatures.ts. */
+  signatures?: string | null;
+  /** Provenance summary (JSON), see provenance.ts. */
+  provenance?: string | null;
+  /** What `ensureSigned` decided to serve for the registry's current keys. */
+  served_signatures?: VersionSignature[];
 }
 
 export interface PackumentSource {
@@ -35,7 +43,7 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(
         `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
-                unpublished_at, manifest_json,
+                unpublished_at, manifest_json, signatures, provenance,
                 CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ${skillId} AND tag = 'latest')
                      THEN readme END AS readme
          FROM versions WHERE skill_id = ${skillId} AND unpublished_at IS NULL`,
@@ -67,11 +75,14 @@ export function parseRev(rev: string): number | null {
 }
 
 /** Bump when the document's shape changes, so clients holding an older build revalidate to a new body. */
-const PACKUMENT_FORMAT = 1;
+const PACKUMENT_FORMAT = 2;
 
-/** Changes whenever anything in the document can change: a new revision, the other form, a new format. */
-export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm) =>
-  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}"`;
+/**
+ * Changes whenever anything in the document can change: a new revision, the other form, a new
+ * format, the registry's signing keys (`keys`: the key ring's id).
+ */
+export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm, keys = "") =>
+  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}${keys ? `-${keys}` : ""}"`;
 
 export const tarballFileName = (skillName: string, version: string) => `${skillName}-${version}.tgz`;
 
@@ -131,6 +142,8 @@ export function buildVersionDoc(skill: SkillRow, row: PackumentVersionRow, origi
     shasum: row.shasum,
     fileCount: row.file_count,
     unpackedSize: row.unpacked_size,
+    ...(row.served_signatures?.length ? { signatures: row.served_signatures } : {}),
+    ...attestationsRef(origin, name, row),
   };
   if (row.deprecated) doc.deprecated = row.deprecated;
   return doc;

@@ -9,9 +9,11 @@ import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
+import { checkProvenance } from "./provenance";
 import { skillWriteBatch } from "./read-cache";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
+import { signAtPublish, trustStatements } from "./trust";
 import { parseDistTag, parseExactVersion, sortKey } from "./versions";
 
 export interface PublishInput {
@@ -26,6 +28,8 @@ export interface PublishInput {
    * can never differ from what they install ("manifest confusion").
    */
   manifest?: Record<string, unknown>;
+  /** npm publish --provenance: the `.sigstore` attachment's bundle JSON text (checked in provenance.ts). */
+  provenanceBundle?: string;
 }
 
 export interface PublishResult {
@@ -133,6 +137,9 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
+  const provenance =
+    input.provenanceBundle === undefined ? null : checkProvenance(input.provenanceBundle, { name, version, integrity });
+  const signature = await signAtPublish(deps, name, version, integrity);
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await db
@@ -217,6 +224,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
           : [skill.scope, skill.name, version, prerelease ? 1 : 0, sortKey(version)]),
       ),
     describeIfLatest(db, skill, version, description),
+    ...trustStatements(db, skill, version, { signature, provenance }),
   );
   try {
     await skillWriteBatch(db, skill, statements);

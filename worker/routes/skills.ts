@@ -4,7 +4,9 @@ import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type Ski
 import type { PackumentSource } from "../domain/packument";
 import { assertOwner, publishVersion } from "../domain/publish";
 import { readSkill, readTarballRef, type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
+import { ensureSigned } from "../domain/signatures";
 import { resolveSpec } from "../domain/skills";
+import { versionTrust } from "../domain/trust";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
@@ -89,6 +91,7 @@ export const skillRoutes = new Hono<AppEnv>()
     const version = resolveSpec(skill, c.req.param("spec"), tags, snapshot.liveVersions());
     const row = snapshot.version(version);
     if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    await ensureSigned(c.get("deps"), skillParam(c.req.param()), snapshot);
     return c.json({
       name: canonicalName(skill),
       version: row.version,
@@ -101,6 +104,7 @@ export const skillRoutes = new Hono<AppEnv>()
       publishedAt: row.published_at,
       ...(row.deprecated ? { deprecated: row.deprecated } : {}),
       manifest: JSON.parse(row.manifest_json),
+      ...versionTrust(new URL(c.req.url).origin, canonicalName(skill), row),
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {
