@@ -78,6 +78,7 @@ export default {
           projectDir: ctx.cwd,
           force,
           locked: entry,
+          warn: ctx.out.note,
         });
         results.push(...done);
         for (const r of done) ctx.out.line(describe(ctx, r));
@@ -98,6 +99,7 @@ export default {
         targets: platforms.map((platform) => ({ platform, scope })),
         projectDir: ctx.cwd,
         force,
+        warn: ctx.out.note,
       });
       for (const r of done) {
         if (scope === "local") {
@@ -110,6 +112,7 @@ export default {
               resolved: r.tarballUrl,
               requested: r.requested,
               registry: registry.url,
+              ...(r.keyid ? { keyid: r.keyid } : {}),
             },
             r.platform,
           );

@@ -53,6 +53,7 @@ export default {
         requested,
         targets: [{ platform: record.platform, scope }],
         projectDir: ctx.cwd,
+        warn: ctx.out.note,
       });
       if (scope === "local") {
         await lockInstall(
@@ -64,6 +65,7 @@ export default {
             resolved: result.tarballUrl,
             requested,
             registry: registry.url,
+            ...(result.keyid ? { keyid: result.keyid } : {}),
           },
           result.platform,
         );
