@@ -104,9 +104,16 @@ const cacheFile = (registryUrl) =>
  */
 export async function registryKeys(registry, needKeyIds = []) {
   const file = cacheFile(registry.url);
+  /** @type {{registry?: string, fetchedAt?: string, keys?: unknown} | undefined} */
+  let cached;
   try {
-    const cached = JSON.parse(await readFile(file, "utf8"));
-    const fresh = cached?.registry === registry.url && Date.now() - Date.parse(cached.fetchedAt) < KEYS_FRESH_MS;
+    cached = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    cached = undefined;
+  }
+  try {
+    if (!cached) throw new Error("no cache");
+    const fresh = cached.registry === registry.url && Date.now() - Date.parse(String(cached.fetchedAt)) < KEYS_FRESH_MS;
     if (fresh) {
       const keys = cached.keys === null ? null : parseKeysDocument({ keys: cached.keys }, registry.url);
       const known = new Set((keys ?? []).map((k) => k.keyid));
@@ -116,6 +123,14 @@ export async function registryKeys(registry, needKeyIds = []) {
     // No cache, or a damaged one: ask the registry.
   }
   const keys = parseKeysDocument((await registry.signingKeys()) ?? { keys: [] }, registry.url);
+  // A registry that signed before and now lists no keys is how a downgrade looks: refuse rather than
+  // silently install unsigned versions (the cache file names the decision to undo if it was meant).
+  if (!keys && Array.isArray(cached?.keys) && cached.keys.length > 0) {
+    throw new CliError(
+      `${registry.url} listed signing keys before (${cached.fetchedAt}) and lists none now; refusing unverifiable installs. If the registry stopped signing on purpose, delete ${file}.`,
+      { code: "KEYS_WITHDRAWN" },
+    );
+  }
   try {
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;

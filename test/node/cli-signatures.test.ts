@@ -188,6 +188,30 @@ describe("skild install verifies registry signatures", () => {
     expect(swapped.stderr).toMatch(/is not the id of its key/);
   });
 
+  it("refuses when a registry that listed keys before lists none now (a downgrade), even after the cache aged", async () => {
+    fresh();
+    await cli.ok(["install", "@acme/signed@1.0.0", "-t", "claude", "--local", "--registry", fake!.url]);
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const keysDir = path.join(cli.skildHome, "keys");
+    for (const file of readdirSync(keysDir)) {
+      const cached = JSON.parse(readFileSync(path.join(keysDir, file), "utf8"));
+      writeFileSync(path.join(keysDir, file), JSON.stringify({ ...cached, fetchedAt: "2020-01-01T00:00:00.000Z" }));
+    }
+    editSignatures(() => undefined);
+    const inner = intercept;
+    intercept = async (req, forward) =>
+      req.path === "/-/npm/v1/keys"
+        ? { status: 404, body: JSON.stringify({ error: "Not found" }) }
+        : inner(req, forward);
+    const result = await installViaFake();
+    intercept = async () => undefined;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/listed signing keys before .* and lists none now; refusing/);
+    expect(
+      readJsonFile<{ resolvedVersion: string }>(path.join(skillDir(), ".skild/install.json")).resolvedVersion,
+    ).toBe("1.0.0");
+  });
+
   it("warns (does not fail) when a reinstall verifies with a different key", async () => {
     fresh();
     await cli.ok(["install", "@acme/signed@1.1.0", "-t", "claude", "--local"]);
