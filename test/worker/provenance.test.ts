@@ -80,6 +80,22 @@ describe("provenance", () => {
     expect(page).not.toMatch(/>\s*verified/i);
   });
 
+  it("refuses a .sigstore attachment whose length does not match its data, storing nothing", async () => {
+    const account = await createAccount();
+    const name = `@${account.handle}/hello-skill`;
+    const tarball = await skillTarball({ name, version: "1.0.0" });
+    const integrity = ssri.fromData(tarball, { algorithms: ["sha512"] }).toString();
+    const body = await npmPublishBody(name, { tarball });
+    const attachment = provenanceAttachment(provenanceBundle({ name, version: "1.0.0", integrity }));
+    (body._attachments as Record<string, unknown>)[`${name}-1.0.0.sigstore`] = {
+      ...attachment,
+      length: attachment.length - 1,
+    };
+    const before = await storeCounts();
+    await expectRefused(await putJson(`/${escaped(name)}`, body, account.auth), 400, "LENGTH_MISMATCH");
+    expect(await storeCounts()).toEqual(before);
+  });
+
   it("serves no attestations for a version published without provenance", async () => {
     const account = await createAccount();
     const name = `@${account.handle}/hello-skill`;

@@ -7,6 +7,7 @@ import { createHash, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createApp, defaultDeps } from "../../worker/app";
 import { keyRingFromEnv } from "../../worker/domain/signatures";
+import { sortKey } from "../../worker/domain/versions";
 import { TEST_NEXT_SIGNING_KEY, TEST_SIGNING_KEY } from "../helpers/signing-keys.mjs";
 import { BASE, call, createAccount, json, publish } from "./helpers";
 import { CORGI, escaped, type PackumentDoc } from "./npm-helpers";
@@ -170,6 +171,44 @@ describe("signatures on every version", () => {
       const [signature] = JSON.parse(row.signatures!) as Signature[];
       expect(signature).toEqual((doc.versions[row.version].dist.signatures as Signature[])[0]);
     }
+  });
+
+  it("signs and stores every version of a large skill on its first signed read (stored in batches)", async () => {
+    const account = await createAccount();
+    const name = `@${account.handle}/hello-skill`;
+    const unsigned = appWith({});
+    const res = await unsigned(`/skills/${account.handle}/hello-skill/publish`, {
+      method: "POST",
+      headers: { ...account.auth, "Content-Type": "application/gzip" },
+      body: await (await import("../helpers/tarball")).skillTarball({ name, version: "1.0.0" }),
+    });
+    expect(res.status).toBe(201);
+    // 249 more versions as rows (same bytes): as if published before the registry had a key.
+    const copies = Array.from({ length: 249 }, (_, i) => `1.0.${i + 1}`);
+    await env.DB.batch(
+      copies.map((version) =>
+        env.DB.prepare(
+          `INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,
+             file_count, manifest_json, readme, published_at)
+           SELECT skill_id, ?1, ?2, 0, integrity, shasum, sha256, size, unpacked_size, file_count,
+             json_set(manifest_json, '$.version', ?1), readme, published_at
+           FROM versions WHERE skill_id = (SELECT id FROM skills WHERE scope = ?3) AND version = '1.0.0'`,
+        ).bind(version, sortKey(version), account.handle),
+      ),
+    );
+    const keys = await keysOf();
+    const doc = await json<PackumentDoc>(await call(`/${escaped(name)}`));
+    expect(Object.keys(doc.versions)).toHaveLength(250);
+    for (const [version, manifest] of Object.entries(doc.versions)) {
+      const [signature] = manifest.dist.signatures as Signature[];
+      expect(verifies(keys, name, version, manifest.dist.integrity, signature)).toBe(true);
+    }
+    const unsignedLeft = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM versions WHERE skill_id = (SELECT id FROM skills WHERE scope = ?) AND signatures IS NULL",
+    )
+      .bind(account.handle)
+      .first<{ n: number }>();
+    expect(unsignedLeft!.n).toBe(0);
   });
 });
 

@@ -281,6 +281,8 @@ export function storeSignaturesStatement(
     .bind(skill.scope, skill.name, JSON.stringify(signatures), version, previous);
 }
 
+const STORE_BATCH = 100;
+
 /** Which key ring a snapshot's rows were last made ready for (rows are shared by every request on it). */
 const preparedWith = new WeakMap<object, string>();
 
@@ -310,12 +312,14 @@ export async function ensureSigned(deps: Deps, name: SkillName, snapshot: SkillS
     served.set(row, servedSignatures(ring, stored, row.published_at));
   }
   for (const [row, signatures] of served) row.served_signatures = signatures;
-  if (updates.length > 0) {
+  // In modest batches: the first read after a key is added may sign every version of a large skill.
+  for (let at = 0; at < updates.length; at += STORE_BATCH) {
     try {
-      await skillWriteBatch(deps.db, name, updates);
+      await skillWriteBatch(deps.db, name, updates.slice(at, at + STORE_BATCH));
     } catch (err) {
       // The signatures just made are valid and served; the next read signs again.
       console.error(`signatures: could not store new signatures of ${canonical}`, err);
+      break;
     }
   }
   preparedWith.set(snapshot.source, ringId);
