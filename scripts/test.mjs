@@ -3,10 +3,10 @@
 // in workerd, Node tests that start the real Worker). Ends with the line CI reads: "N passed, N failed".
 // Extra arguments go to vitest (e.g. `npm test -- test/worker/auth.test.ts`).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "./wrangler-env.mjs";
+import { ROOT, WRANGLER_ENV } from "./wrangler-env.mjs";
 
 const env = { ...process.env, ...WRANGLER_ENV };
 /** @param {string} name */
@@ -31,15 +31,12 @@ if (vitestArgs.length === 0) {
   step("typecheck (worker)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
   step("typecheck (node)", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]);
   step("lint (biome)", bin("biome"), ["check", "."]);
-  const outdir = mkdtempSync(path.join(os.tmpdir(), "skild-bundle-"));
+  // The same cached build `npm start` and the Node-pool tests serve (scripts/serve.mjs).
   step("production bundle (wrangler deploy --dry-run)", process.execPath, [
-    WRANGLER_BIN,
-    "deploy",
-    "--dry-run",
-    "--outdir",
-    outdir,
+    "--input-type=module",
+    "-e",
+    'const { ensureBundle } = await import("./scripts/serve.mjs"); const { dir } = await ensureBundle(); console.log(dir);',
   ]);
-  rmSync(outdir, { recursive: true, force: true });
 }
 
 const report = path.join(mkdtempSync(path.join(os.tmpdir(), "skild-vitest-")), "report.json");
