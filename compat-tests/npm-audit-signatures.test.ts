@@ -39,7 +39,7 @@ describe("npm audit signatures", () => {
   let tampering: FakeRegistry;
   let project: string;
   beforeAll(async () => {
-    server = await startRegistry({ vars: { REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } });
+    server = await startRegistry({ secrets: { REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } });
     const account = await createAccount(server, "acme");
     await seedSkill(server, account, "hello-skill", [{ version: "1.0.0" }]);
     await seedSkill(server, account, "pdf-tools", [{ version: "0.1.0" }]);

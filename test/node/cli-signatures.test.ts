@@ -38,7 +38,7 @@ describe("skild install verifies registry signatures", () => {
   ) => Promise<FakeResponse | undefined> = async () => undefined;
 
   beforeAll(async () => {
-    server = await startRegistry({ vars: { REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } });
+    server = await startRegistry({ secrets: { REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } });
     publisher = createSandbox(server.url);
     await createPublisher(publisher, "acme");
     await publishVersions(publisher, "@acme/signed", ["1.0.0", "1.1.0"]);
