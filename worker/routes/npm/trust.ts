@@ -15,7 +15,9 @@ export const trustRoutes = new Hono<AppEnv>()
   .get("/-/npm/v1/keys", async (c) => {
     const ring = await c.get("deps").signingKeys();
     if (!ring) throw notFound("This registry has no signing key; its versions are not signed.", "NO_SIGNING_KEYS");
-    return c.json({ keys: ring.keys }, 200, { "Cache-Control": "public, max-age=300" });
+    // Revalidated every time: after a rotation a client holding the old list would refuse the new
+    // key's signatures (answering from memory costs nothing).
+    return c.json({ keys: ring.keys }, 200, { "Cache-Control": "no-cache" });
   })
   // `/-/npm/v1/attestations/@scope/name@1.0.0` (the `@` and `/` possibly percent-encoded).
   .get(`${ATTESTATIONS_PREFIX}*`, async (c) => {
