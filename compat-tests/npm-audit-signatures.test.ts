@@ -3,6 +3,7 @@
 // registry serves was tampered with. Offline, npm asks Sigstore's TUF repository first: the test-only
 // --require module fixtures/offline-sigstore-tuf.cjs makes that answer "target not found", as it does
 // for any registry Sigstore has no keys for, and npm falls back to /-/npm/v1/keys.
+import { verify } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { node24 } from "../scripts/node-runtime.mjs";
@@ -69,6 +70,43 @@ describe("npm audit signatures", () => {
     await tampering?.stop();
     await server?.stop();
     removeTempDirs();
+  });
+
+  it("every version's signature in both packument forms and the skild document verifies with Node's crypto", async () => {
+    const { keys } = (await (await fetch(`${server.url}/-/npm/v1/keys`)).json()) as {
+      keys: { keyid: string; key: string }[];
+    };
+    const pem = (key: string) => `-----BEGIN PUBLIC KEY-----\n${key}\n-----END PUBLIC KEY-----`;
+    let checked = 0;
+    for (const name of ["@acme/hello-skill", "@acme/pdf-tools"]) {
+      for (const accept of ["application/json", "application/vnd.npm.install-v1+json"]) {
+        const res = await fetch(`${server.url}/${name.replace("/", "%2f")}`, { headers: { Accept: accept } });
+        const doc = (await res.json()) as {
+          versions: Record<string, { dist: { integrity: string; signatures: { keyid: string; sig: string }[] } }>;
+        };
+        for (const [version, { dist }] of Object.entries(doc.versions)) {
+          expect(dist.signatures).toHaveLength(1);
+          const [{ keyid, sig }] = dist.signatures;
+          const key = keys.find((k) => k.keyid === keyid);
+          expect(key, `${name}@${version} keyid ${keyid}`).toBeDefined();
+          const message = Buffer.from(`${name}@${version}:${dist.integrity}`);
+          expect(verify("sha256", message, pem(key!.key), Buffer.from(sig, "base64"))).toBe(true);
+          expect(
+            verify("sha256", Buffer.from(`${name}@${version}:sha512-x`), pem(key!.key), Buffer.from(sig, "base64")),
+          ).toBe(false);
+          checked += 1;
+        }
+      }
+      const skild = (await (await fetch(`${server.url}/skills/${name.slice(1)}/versions/latest`)).json()) as {
+        version: string;
+        integrity: string;
+        signatures: { keyid: string; sig: string }[];
+      };
+      const key = keys.find((k) => k.keyid === skild.signatures[0].keyid)!;
+      const message = Buffer.from(`${name}@${skild.version}:${skild.integrity}`);
+      expect(verify("sha256", message, pem(key.key), Buffer.from(skild.signatures[0].sig, "base64"))).toBe(true);
+    }
+    expect(checked).toBe(4);
   });
 
   it("npm 11 reports verified registry signatures for skills installed from here", async () => {
