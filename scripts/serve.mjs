@@ -144,7 +144,18 @@ export async function ensureBundle(opts = {}) {
   }
   const plan = readPlan(dir);
   if (!plan) throw new LaunchError(`the bundle in ${dir} could not be read back`);
+  pruneBundles(dir);
   return { dir, plan };
+}
+
+/** Keeps the few newest builds (another checkout or a test run may still serve one). @param {string} keep */
+function pruneBundles(keep) {
+  const builds = readdirSync(BUNDLE_CACHE, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+    .map((entry) => path.join(BUNDLE_CACHE, entry.name))
+    .filter((dir) => dir !== keep)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const old of builds.slice(2)) rmSync(old, { recursive: true, force: true });
 }
 
 /**

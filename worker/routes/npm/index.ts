@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { orgRoutes } from "./orgs";
 import { packageRoutes } from "./packages";
 import { registryRoutes } from "./registry";
 import { trustRoutes } from "./trust";
@@ -10,6 +11,7 @@ import { userRoutes } from "./users";
  * so mounting this at `/` leaves `/`, `/search`, `/package/*` and other web paths alone.
  */
 export const npmRoutes = new Hono<AppEnv>()
+  .route("/", orgRoutes)
   .route("/", userRoutes)
   .route("/", registryRoutes)
   .route("/", trustRoutes)

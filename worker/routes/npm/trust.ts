@@ -5,6 +5,7 @@ import { readAttestations } from "../../domain/provenance";
 import { parseExactVersion } from "../../domain/versions";
 import type { AppEnv } from "../../env";
 import { notFound } from "../../errors";
+import { cacheScope, visibleTarballRef } from "../../http/visible";
 import { packageNotFound } from "./paths";
 
 const ATTESTATIONS_PREFIX = "/-/npm/v1/attestations/";
@@ -31,7 +32,10 @@ export const trustRoutes = new Hono<AppEnv>()
     if (at <= 0) throw packageNotFound();
     const skill = parseCanonicalName(spec.slice(0, at));
     const version = parseExactVersion(spec.slice(at + 1));
+    // Same access rule as the tarball: a restricted skill's provenance does not exist for outsiders.
+    const ref = await visibleTarballRef(c, skill, version);
+    if (!ref) throw packageNotFound();
     const attestations = await readAttestations(c.get("deps").db, skill, version);
     if (!attestations) throw packageNotFound();
-    return c.json({ attestations });
+    return c.json({ attestations }, 200, { "Cache-Control": `${cacheScope(ref.skill)}, max-age=300` });
   });
