@@ -7,7 +7,7 @@ import ssri from "ssri";
 import { describe, expect, it } from "vitest";
 import { provenanceAttachment, provenanceBundle } from "../helpers/provenance-bundle";
 import { skillTarball } from "../helpers/tarball";
-import { type Account, call, createAccount, expectRefused, json, storeCounts } from "./helpers";
+import { type Account, call, createAccount, expectRefused, json, postJson, storeCounts, uniqueHandle } from "./helpers";
 import { escaped, npmPublishBody, type PackumentDoc, putJson } from "./npm-helpers";
 
 /** libnpmpublish's body for `npm publish --provenance`, with `bundle` as the `.sigstore` attachment. */
@@ -94,6 +94,32 @@ describe("provenance", () => {
     const before = await storeCounts();
     await expectRefused(await putJson(`/${escaped(name)}`, body, account.auth), 400, "LENGTH_MISMATCH");
     expect(await storeCounts()).toEqual(before);
+  });
+
+  it("a restricted skill's attestations do not exist for outsiders, and are private for members", async () => {
+    const owner = await createAccount();
+    const outsider = await createAccount();
+    const org = uniqueHandle("org");
+    expect((await postJson("/orgs", { name: org }, owner.auth)).status).toBe(201);
+    const name = `@${org}/secret-skill`;
+    const tarball = await skillTarball({ name, version: "1.0.0" });
+    const integrity = ssri.fromData(tarball, { algorithms: ["sha512"] }).toString();
+    const body = { ...(await npmPublishBody(name, { tarball })), access: "restricted" };
+    (body._attachments as Record<string, unknown>)[`${name}-1.0.0.sigstore`] = provenanceAttachment(
+      provenanceBundle({ name, version: "1.0.0", integrity }),
+    );
+    expect((await putJson(`/${escaped(name)}`, body, owner.auth)).status).toBe(201);
+
+    const path = `/-/npm/v1/attestations/${name}@1.0.0`;
+    const never = `/-/npm/v1/attestations/@${org}/never-was@1.0.0`;
+    for (const headers of [{}, outsider.auth]) {
+      const [secret, missing] = [await call(path, { headers }), await call(never, { headers })];
+      expect(secret.status).toBe(404);
+      expect(await secret.text()).toBe(await missing.text());
+    }
+    const member = await call(path, { headers: owner.auth });
+    expect(member.status).toBe(200);
+    expect(member.headers.get("Cache-Control")).toMatch(/^private/);
   });
 
   it("serves no attestations for a version published without provenance", async () => {
