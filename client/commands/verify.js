@@ -8,6 +8,7 @@ import { parseSkillName } from "../core/names.js";
 import { describeTarget, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 import { createRegistryClient } from "../core/registry.js";
 import { checkRegistrySignature } from "../core/signatures.js";
+import { filesIntegrity, readSkillEntries } from "../core/sources/folder.js";
 import { scopesFrom } from "./list.js";
 
 /**
@@ -57,6 +58,23 @@ async function fileProblems(recorded, dir) {
   return problems;
 }
 
+/**
+ * A skill installed from a folder or git: its files against the sha512 recorded at install.
+ * @param {string} integrity
+ * @param {string} dir
+ * @param {string} label
+ * @returns {Promise<string[]>}
+ */
+async function sourceFileProblems(integrity, dir, label) {
+  try {
+    const entries = await readSkillEntries(dir, dir, label);
+    return filesIntegrity(entries) === integrity ? [] : ["its files differ from what was installed"];
+  } catch (err) {
+    if (err instanceof CliError) return [err.message];
+    throw err;
+  }
+}
+
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: ["verify [<@scope/skill>...] [-t <agent>] [--local | --global] [--json]"],
@@ -91,6 +109,27 @@ export default {
     const results = [];
     for (const { record, dir } of installed) {
       const label = `${record.name}@${record.resolvedVersion}`;
+      const where = describeTarget(record.platform, record.scope);
+      if (record.source) {
+        // From a folder or git: no registry signature; the files against the integrity recorded at install.
+        const problems = await sourceFileProblems(record.integrity, dir, label);
+        ctx.out.line(
+          problems.length === 0
+            ? `ok    ${label} (${where}): files match (from ${record.source.source}, not signed by a registry)`
+            : `FAIL  ${label} (${where}): ${problems.join("; ")}`,
+        );
+        results.push({
+          name: record.name,
+          version: record.resolvedVersion,
+          platform: record.platform,
+          scope: record.scope,
+          dir,
+          ok: problems.length === 0,
+          problems,
+          warnings: [],
+        });
+        continue;
+      }
       const problems = await fileProblems(record.files, dir);
       /** @type {string[]} */
       const warnings = [];
@@ -122,7 +161,6 @@ export default {
         if (!(err instanceof CliError)) throw err;
         problems.push(err.message.replace(/; nothing was installed\.$/, ""));
       }
-      const where = describeTarget(record.platform, record.scope);
       const signature = keyid ? `signature verified (${keyid})` : "the registry does not sign";
       if (problems.length === 0) {
         const count = Object.keys(record.files ?? {}).length;

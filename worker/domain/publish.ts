@@ -2,7 +2,7 @@
 // the npm facade with the decoded attachment and the manifest npm sent.
 import semver from "semver";
 import ssri from "ssri";
-import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
+import { checkSkillMdName, checkSpecFrontmatter, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
 import { badRequest, conflict, serviceUnavailable, tooLarge } from "../errors";
 import { assertCanPublish, type SkillAccess } from "./access";
@@ -123,6 +123,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   let frontmatter: { name: string; description: string };
   try {
     frontmatter = parseSkillMd(skillMd).frontmatter;
+    checkSpecFrontmatter(frontmatter); // Agent Skills spec: a 400 naming the rule; warnings are the client's to show
     checkSkillMdName(frontmatter.name, skill);
   } catch (err) {
     if (err instanceof SkillFormatError) throw badRequest(err.message, err.code);
