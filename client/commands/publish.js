@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseAccess } from "../core/access.js";
 import { bool, expectAtMost, str } from "../core/command.js";
 import { columns, formatBytes } from "../core/format.js";
 import { locateSource, packSource } from "../core/source.js";
@@ -6,8 +7,8 @@ import { locateSource, packSource } from "../core/source.js";
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: [
-    "publish [--dir <folder>] [--name @scope/skill] [--skill-version <version>] [--tag <tag>] [--dry-run]",
-    "publish <file.tgz> [--tag <tag>] [--dry-run]",
+    "publish [--dir <folder>] [--name @scope/skill] [--skill-version <version>] [--tag <tag>] [--access <level>] [--dry-run]",
+    "publish <file.tgz> [--tag <tag>] [--access <level>] [--dry-run]",
   ],
   description: [
     "Packs a skill folder into an npm-pack style tarball (package.json written from the SKILL.md frontmatter",
@@ -25,6 +26,11 @@ export default {
     },
     "skill-version": { type: "string", arg: "<version>", description: "Version to publish (overrides SKILL.md)" },
     tag: { type: "string", arg: "<tag>", description: "Dist-tag to point at this version (default: latest rules)" },
+    access: {
+      type: "string",
+      arg: "<level>",
+      description: "public or restricted (private: only who has access sees it); for a new skill, as npm's --access",
+    },
     "dry-run": { type: "boolean", description: "Pack and check, show what would be uploaded, upload nothing" },
   },
   common: ["registry", "json"],
@@ -32,10 +38,13 @@ export default {
     "publish --dir ./hello-skill --name @acme/hello-skill --skill-version 1.0.0",
     "publish --dir ./hello-skill --tag beta --skill-version 1.1.0-beta.1",
     "publish ./acme-hello-skill-1.0.0.tgz",
+    "publish --dir ./runbook --name @acme-corp/runbook --access restricted",
     "publish --dry-run",
   ],
   async run(ctx) {
     expectAtMost(ctx, 1, "at most one folder or .tgz");
+    const rawAccess = str(ctx, "access");
+    const access = rawAccess === undefined ? undefined : parseAccess(rawAccess, "--access");
     const source = await locateSource({ dir: str(ctx, "dir"), positional: ctx.positionals[0], cwd: ctx.cwd });
     const packed = await packSource(source, { name: str(ctx, "name"), version: str(ctx, "skill-version") });
     const dryRun = bool(ctx, "dry-run");
@@ -61,6 +70,7 @@ export default {
         unpackedSize: packed.unpackedSize,
         files: packed.files,
         tag: tag ?? null,
+        access: access ?? null,
         dryRun: true,
       });
       ctx.out.line(`integrity: ${packed.integrity}`);
@@ -68,9 +78,12 @@ export default {
       return;
     }
     const registry = await ctx.registry();
-    const result = await registry.publish(packed.skill, packed.tarball, tag);
+    const result = await registry.publish(packed.skill, packed.tarball, tag, access);
     ctx.out.data({ ...result, files: packed.files, registry: registry.url });
-    ctx.out.line(`Published ${result.name}@${result.version} to ${registry.url}`);
+    // The registry has the last word (an existing skill keeps its access); fall back to what was asked.
+    const answered = /** @type {{access?: string}} */ (result);
+    const privately = (answered.access ?? access) === "restricted";
+    ctx.out.line(`Published ${result.name}@${result.version} to ${registry.url}${privately ? " (private)" : ""}`);
     ctx.out.line(`integrity: ${result.integrity}`);
     const tags = Object.entries(result.distTags ?? {})
       .map(([t, v]) => `${t}: ${v}`)

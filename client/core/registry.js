@@ -1,5 +1,6 @@
 // The registry's /auth and /skills API over fetch. Every failure becomes a CliError carrying the
 // server's own `error` message, so the user sees one line that says what to do.
+import { explainNotFound } from "./access.js";
 import { CliError } from "./errors.js";
 import { formatBytes } from "./format.js";
 
@@ -52,6 +53,9 @@ async function responseError(res, what) {
 export function createRegistryClient({ url, token }) {
   const base = url;
 
+  /** Reads carry the token too (a private skill exists only for who may read it); logins and signups never. */
+  const readsWithToken = (/** @type {string} */ method) => Boolean(token) && method === "GET";
+
   /**
    * @param {string} method
    * @param {string} pathname
@@ -67,6 +71,8 @@ export function createRegistryClient({ url, token }) {
           code: "NOT_LOGGED_IN",
         });
       }
+      headers.Authorization = `Bearer ${token}`;
+    } else if (readsWithToken(method)) {
       headers.Authorization = `Bearer ${token}`;
     }
     let body = opts.body;
@@ -102,9 +108,12 @@ export function createRegistryClient({ url, token }) {
     if (!res.ok) {
       const err = await responseError(res, `${method} ${pathname}`);
       // A token the server no longer accepts: say how to get a new one.
-      if (res.status === 401 && opts?.auth) err.message += ` (run \`skild login --registry ${base}\`)`;
-      throw err;
+      const sentToken = Boolean(opts?.auth) || readsWithToken(method);
+      if (res.status === 401 && sentToken) err.message += ` (run \`skild login --registry ${base}\`)`;
+      throw explainNotFound(err, { registry: base, loggedIn: sentToken });
     }
+    // DELETEs may answer 204 No Content.
+    if (res.status === 204) return /** @type {T} */ ({});
     try {
       return /** @type {T} */ (await res.json());
     } catch {
@@ -120,6 +129,8 @@ export function createRegistryClient({ url, token }) {
   return {
     url: base,
     hasToken: Boolean(token),
+    /** Any JSON route of the skild API; commands with their own module (orgs, access) call through this. */
+    request: requestJson,
 
     /** @param {{email: string, handle: string, password: string}} input @returns {Promise<{publisher: Publisher}>} */
     signup: (input) => requestJson("POST", "/auth/signup", { json: input }),
@@ -183,10 +194,14 @@ export function createRegistryClient({ url, token }) {
      * @param {{scope: string, name: string}} skill
      * @param {Uint8Array} tarball
      * @param {string | undefined} tag
+     * @param {"public" | "restricted"} [access] only for a new skill's first version, as npm's --access
      * @returns {Promise<PublishResult>}
      */
-    publish(skill, tarball, tag) {
-      const qs = tag ? `?tag=${encodeURIComponent(tag)}` : "";
+    publish(skill, tarball, tag, access) {
+      const params = new URLSearchParams();
+      if (tag) params.set("tag", tag);
+      if (access) params.set("access", access);
+      const qs = params.size ? `?${params}` : "";
       return requestJson("POST", `${skillPath(skill)}/publish${qs}`, {
         auth: true,
         body: /** @type {BodyInit} */ (/** @type {unknown} */ (tarball)),
@@ -221,7 +236,11 @@ export function createRegistryClient({ url, token }) {
       } catch (err) {
         throw new CliError(`Cannot download ${target.href} (${networkReason(err)}).`, { code: "UNREACHABLE" });
       }
-      if (!res.ok) throw await responseError(res, `GET ${target.pathname}`);
+      if (!res.ok) {
+        const err = await responseError(res, `GET ${target.pathname}`);
+        if (res.status === 404) err.message = `${target.pathname} does not exist`;
+        throw explainNotFound(err, { registry: base, loggedIn: Boolean(headers.Authorization) });
+      }
       const announced = Number(res.headers.get("Content-Length")) || undefined;
       const total = opts.expectedSize ?? announced;
       const limit = opts.expectedSize ?? MAX_DOWNLOAD_BYTES;
