@@ -40,5 +40,6 @@ export function defaultDeps(env: AppEnv["Bindings"]): Deps {
     artifacts: r2ArtifactStore(env.ARTIFACTS),
     limits: limitsFromEnv(env),
     signingKeys: () => keyRingFromEnv(env),
+    scanRisk: env.RISK_SCAN !== "off",
   };
 }

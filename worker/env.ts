@@ -14,6 +14,8 @@ export interface Bindings {
   REGISTRY_SIGNING_KEY?: string;
   /** Secret or var: keys retired by a rotation, still listed: JSON `[{"key": ..., "expires": ISO}]`. */
   REGISTRY_RETIRED_KEYS?: string;
+  /** "off" turns the publish-time risk scan off (benchmarks; an operator's escape hatch). */
+  RISK_SCAN?: string;
   /** Orphan sweep: leave objects younger than this alone (seconds, default 3600). */
   ORPHAN_GRACE_SECONDS?: string;
   /** Orphan sweep: most objects deleted per run (default 1000). */
@@ -29,6 +31,8 @@ export interface Deps {
   limits: Limits;
   /** The registry's signing keys (null: it signs nothing). */
   signingKeys: () => Promise<KeyRing | null>;
+  /** Run the risk scan at publish (default true). */
+  scanRisk?: boolean;
 }
 
 export interface Variables {

@@ -11,6 +11,7 @@ import ssri from "ssri";
 import { CliError } from "./errors.js";
 import { installDirFor, legacySkillsDirs, PLATFORMS, skillsDir } from "./platforms.js";
 import { downloadProgress } from "./progress.js";
+import { parseRisk } from "./risk.js";
 import { checkInstallSignature, fileDigests } from "./signatures.js";
 import { readPackageTarball, writeEntries } from "./tarball.js";
 
@@ -209,6 +210,7 @@ export async function swapIntoPlace(fresh, target) {
  * @property {number | undefined} size
  * @property {unknown} [signatures] the registry's signatures of this version
  * @property {string} [publishedAt]
+ * @property {import("./risk.js").Risk | null} [risk] the registry's risk scan (absent: not fetched yet, lockfile installs)
  */
 
 /**
@@ -236,7 +238,26 @@ export async function resolveSkill(registry, skill, requested) {
     size: typeof meta.size === "number" ? meta.size : undefined,
     signatures: meta.signatures,
     publishedAt: meta.publishedAt,
+    risk: parseRisk(meta.risk),
   };
+}
+
+/**
+ * The version's risk scan: from the version document already fetched, or (lockfile installs) fetched
+ * now; null when the registry has none for it.
+ * @param {RegistryClient} registry
+ * @param {SkillRef} skill
+ * @param {Resolved} resolved
+ */
+async function riskOf(registry, skill, resolved) {
+  if (resolved.risk !== undefined) return resolved.risk;
+  try {
+    return parseRisk((await registry.getVersion(skill, resolved.version)).risk);
+  } catch (err) {
+    // The download that follows says what is wrong with the registry; an unknown scan is "not scanned".
+    if (err instanceof CliError) return null;
+    throw err;
+  }
 }
 
 /**
@@ -293,6 +314,8 @@ async function fetchVerified(registry, skill, resolved, progressStream) {
  * @param {{version: string, integrity: string, resolved: string, keyid?: string}} [opts.locked] install exactly this (from skild.lock.json)
  * @param {{write: (s: string) => unknown, isTTY?: boolean}} [opts.progress] where the download line goes (stderr)
  * @param {(text: string) => void} [opts.warn] a warning line (a changed signing key)
+ * @param {(risk: import("./risk.js").Risk | null, label: string) => Promise<void>} [opts.reviewRisk] called once before
+ *   anything is downloaded, with the registry's risk scan of the version; throws to stop the install
  * @returns {Promise<InstallResult[]>}
  */
 export async function installRegistrySkill(opts) {
@@ -338,6 +361,7 @@ export async function installRegistrySkill(opts) {
       integrity: resolved.integrity,
       tarballUrl: resolved.tarballUrl,
       size: resolved.size,
+      ...(resolved.risk !== undefined ? { risk: resolved.risk } : {}),
       ...(keyid ? { keyid } : {}),
     };
     const existing = await readInstallRecord(target);
@@ -365,6 +389,8 @@ export async function installRegistrySkill(opts) {
       continue;
     }
 
+    if (!contents && opts.reviewRisk)
+      await opts.reviewRisk(await riskOf(registry, skill, resolved), `${skill.canonical}@${resolved.version}`);
     contents ??= await fetchVerified(registry, skill, resolved, opts.progress ?? process.stderr);
 
     await mkdir(parent, { recursive: true });

@@ -13,6 +13,7 @@ import { canonicalName, type SkillName } from "./names";
 import { ensureTarballStored } from "./orphan-sweep";
 import { checkProvenance } from "./provenance";
 import { skillWriteBatch } from "./read-cache";
+import { type Risk, scanVersion, storeRiskStatement } from "./risk";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
 import { signAtPublish, trustStatements } from "./trust";
@@ -46,6 +47,8 @@ export interface PublishResult {
   fileCount: number;
   unpackedSize: number;
   distTags: Record<string, string>;
+  /** Null when the scan is turned off (RISK_SCAN = "off"). */
+  risk: Risk | null;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -136,6 +139,8 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const provenance =
     input.provenanceBundle === undefined ? null : checkProvenance(input.provenanceBundle, { name, version, integrity });
   const signature = await signAtPublish(deps, name, version, integrity);
+  // Advisory: findings are stored and shown, never a reason to refuse.
+  const risk = deps.scanRisk === false ? null : scanVersion(contents.files);
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await existingVersion(db, skill, version);
@@ -235,6 +240,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     describeIfLatest(db, skill, version, description),
     ...trustStatements(db, skill, version, { signature, provenance }),
   );
+  if (risk) statements.push(storeRiskStatement(db, skill, version, risk));
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
@@ -269,6 +275,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     size: tarball.byteLength,
     fileCount: contents.fileCount,
     unpackedSize: contents.unpackedSize,
+    risk,
     distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
   };
 }
