@@ -88,8 +88,8 @@ for (const path of [
   "/",
   "/search",
   "/package/*",
-  "/:handle{~[^/]+}",
-  "/:handle{~[^/]+}/members",
+  "/~/:handle",
+  "/~/:handle/members",
   "/login",
   "/logout",
   "/account",
@@ -132,8 +132,8 @@ webRoutes
   .get("/package/:scope/:skill/v/:version", (c) => renderPackage(c, parseExactVersion(c.req.param("version"))))
   .get("/package/:scope/:skill/v/:version/files", (c) => renderFiles(c))
   .get("/package/:scope/:skill/v/:version/files/*", (c) => renderFiles(c))
-  .get("/:handle{~[^/]+}", async (c) => {
-    const handle = parseScope(c.req.param("handle").slice(1));
+  .get("/~/:handle", async (c) => {
+    const handle = parseScope(c.req.param("handle"));
     const db = c.get("deps").db;
     const publisher = await findPublisherByHandle(db, handle);
     const org = publisher ? null : await findOrg(db, handle);
@@ -178,9 +178,9 @@ webRoutes
     );
   })
   // Owners and admins add a member or change a role from the org page.
-  .post("/:handle{~[^/]+}/members", verifiedForm, async (c) => {
+  .post("/~/:handle/members", verifiedForm, async (c) => {
     const viewer = requireViewer(c);
-    const orgName = parseScope(c.req.param("handle").slice(1));
+    const orgName = parseScope(c.req.param("handle"));
     const form = c.get("form");
     const result = await setMember(c.get("deps").db, viewer, orgName, form.get("handle") ?? "", form.get("role") ?? "");
     return c.redirect(`/~${orgName}?${new URLSearchParams({ saved: result.user })}`, 303);
