@@ -142,6 +142,7 @@ export default {
           projectDir: ctx.cwd,
           force,
           locked: entry,
+          warn: ctx.out.note,
           reviewRisk,
         });
         results.push(...done);
@@ -182,6 +183,7 @@ export default {
         targets,
         projectDir: ctx.cwd,
         force,
+        warn: ctx.out.note,
         reviewRisk,
       });
       for (const r of done) {
@@ -195,6 +197,7 @@ export default {
               resolved: r.tarballUrl,
               requested: r.requested,
               registry: registry.url,
+              ...(r.keyid ? { keyid: r.keyid } : {}),
             },
             r.platform,
           );

@@ -94,6 +94,7 @@ export default {
           requested: spec,
           targets: target,
           projectDir: ctx.cwd,
+          warn: ctx.out.note,
         });
         if (scope === "local") {
           await lockInstall(
@@ -105,6 +106,7 @@ export default {
               resolved: done.tarballUrl,
               requested: spec,
               registry: registry.url,
+              ...(done.keyid ? { keyid: done.keyid } : {}),
             },
             done.platform,
           );

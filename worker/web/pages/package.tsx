@@ -8,6 +8,7 @@ import type { SkillRow, VersionRow } from "../../domain/skills";
 import { Command, DateTime, Notice, packagePath, plural } from "../components";
 import { Layout } from "../layout";
 import { renderMarkdown } from "../markdown";
+import { ProvenanceFacts } from "../provenance";
 import { RiskBadge, RiskSection } from "../risk";
 import type { WebState } from "../session";
 import { filesPath } from "./files";
@@ -19,7 +20,7 @@ export interface PackagePageProps {
   /** Live versions, lowest first. */
   versions: VersionRow[];
   distTags: Record<string, string>;
-  current: VersionRow & { readme: string };
+  current: VersionRow & { readme: string; provenance?: string | null };
   /** The URL named the version (/v/1.0.0) rather than showing `latest`. */
   pinned: boolean;
   /** Last week's downloads and the stars; absent where a caller has none to show. */
@@ -146,6 +147,7 @@ export function PackagePage({
               <dd class="wide">
                 <code>{current.integrity}</code>
               </dd>
+              <ProvenanceFacts summary={current.provenance} />
             </dl>
           </section>
           <section class="card" aria-labelledby="tags-title">
