@@ -3,6 +3,7 @@ import { bool, list } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { installRegistrySkill } from "../core/install.js";
 import { LOCKFILE_NAME, lockInstall, readLockfile } from "../core/lockfile.js";
+import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { DEFAULT_PLATFORM, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
@@ -62,6 +63,9 @@ export default {
           `Without a skill name, skild install installs what ${LOCKFILE_NAME} records, for the agents it records; drop -t/--all or name a skill.`,
         );
       }
+      // Any lockfile repair a crashed run left to do comes first, so the lockfile read below is true.
+      const lockedTargets = PLATFORM_NAMES.map((platform) => ({ platform, scope: /** @type {const} */ ("local") }));
+      await withSkillsFolders({ targets: lockedTargets, projectDir: ctx.cwd, create: false }, async () => {});
       const lock = await readLockfile(ctx.cwd);
       if (!lock) {
         throw new UsageError(
@@ -70,15 +74,18 @@ export default {
       }
       for (const [name, entry] of Object.entries(lock.skills)) {
         const { skill } = parseSkillSpec(name);
-        const done = await installRegistrySkill({
-          registry,
-          skill,
-          requested: entry.requested ?? entry.version,
-          targets: entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") })),
-          projectDir: ctx.cwd,
-          force,
-          locked: entry,
-        });
+        const targets = entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") }));
+        const done = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, () =>
+          installRegistrySkill({
+            registry,
+            skill,
+            requested: entry.requested ?? entry.version,
+            targets,
+            projectDir: ctx.cwd,
+            force,
+            locked: entry,
+          }),
+        );
         results.push(...done);
         for (const r of done) ctx.out.line(describe(ctx, r));
       }
@@ -87,37 +94,55 @@ export default {
       return;
     }
 
-    const scope = bool(ctx, "local") ? "local" : "global";
+    const scope = bool(ctx, "local") ? /** @type {const} */ ("local") : /** @type {const} */ ("global");
     const platforms = selectPlatforms({ target: list(ctx, "target"), all: bool(ctx, "all") }, [DEFAULT_PLATFORM]);
     const wanted = ctx.positionals.map(parseSkillSpec);
     for (const { skill, spec } of wanted) {
-      const done = await installRegistrySkill({
-        registry,
-        skill,
-        requested: spec ?? "latest",
-        targets: platforms.map((platform) => ({ platform, scope })),
-        projectDir: ctx.cwd,
-        force,
-      });
-      for (const r of done) {
-        if (scope === "local") {
-          await lockInstall(
-            ctx.cwd,
-            r.name,
-            {
-              version: r.version,
-              integrity: r.integrity,
-              resolved: r.tarballUrl,
-              requested: r.requested,
-              registry: registry.url,
-            },
-            r.platform,
-          );
-        }
-        ctx.out.line(describe(ctx, r));
-      }
+      const targets = platforms.map((platform) => ({ platform, scope }));
+      // Holding each folder's lock: a second install of this skill queues, then finds it installed.
+      const done = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, (journal) =>
+        installAndRecord(ctx, registry, journal, {
+          registry,
+          skill,
+          requested: spec ?? "latest",
+          targets,
+          projectDir: ctx.cwd,
+          force,
+          beforeSwap: (placing) => journal.intend(skill.canonical, placing),
+        }),
+      );
       results.push(...done);
     }
     ctx.out.data({ installed: results });
   },
 };
+
+/**
+ * Installs, then records each --local result in the lockfile and clears its journal intent.
+ * @param {import("../core/command.js").Context} ctx
+ * @param {import("../core/registry.js").RegistryClient} registry
+ * @param {import("../core/lockfile-journal.js").Journal} journal
+ * @param {Parameters<typeof installRegistrySkill>[0]} opts
+ */
+async function installAndRecord(ctx, registry, journal, opts) {
+  const done = await installRegistrySkill(opts);
+  for (const r of done) {
+    if (r.scope === "local") {
+      await lockInstall(
+        ctx.cwd,
+        r.name,
+        {
+          version: r.version,
+          integrity: r.integrity,
+          resolved: r.tarballUrl,
+          requested: r.requested,
+          registry: registry.url,
+        },
+        r.platform,
+      );
+      await journal.settle(r.dir);
+    }
+    ctx.out.line(describe(ctx, r));
+  }
+  return done;
+}

@@ -2,6 +2,7 @@ import { bool, list } from "../core/command.js";
 import { CliError, UsageError } from "../core/errors.js";
 import { listInstalled, removeInstalled } from "../core/install.js";
 import { unlockInstall } from "../core/lockfile.js";
+import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillName } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
@@ -21,28 +22,34 @@ export default {
   async run(ctx) {
     if (ctx.positionals.length === 0) throw new UsageError("Name the skill to remove: skild uninstall @scope/skill.");
     const skills = ctx.positionals.map(parseSkillName);
-    const scope = bool(ctx, "local") ? "local" : "global";
+    const scope = bool(ctx, "local") ? /** @type {const} */ ("local") : /** @type {const} */ ("global");
     const platforms = selectPlatforms({ target: list(ctx, "target"), all: bool(ctx, "all") }, PLATFORM_NAMES);
-    const installed = await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd });
-    /** @type {{name: string, version: string, platform: string, scope: string, dir: string}[]} */
-    const removed = [];
-    for (const skill of skills) {
-      const matches = installed.filter((i) => i.record.name === skill.canonical);
-      if (matches.length === 0) {
-        throw new CliError(
-          `${skill.canonical} is not installed ${scope === "local" ? "in this project" : "in your home folder"}${list(ctx, "target").length ? ` for ${platforms.join(", ")}` : ""}. See \`skild list\`.`,
-          { code: "NOT_INSTALLED" },
-        );
+    // Holding the locks of the folders it may change (existing ones only), after their crash recovery.
+    const targets = platforms.map((platform) => ({ platform, scope }));
+    await withSkillsFolders({ targets, projectDir: ctx.cwd, create: false }, async (journal) => {
+      const installed = await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd });
+      /** @type {{name: string, version: string, platform: string, scope: string, dir: string}[]} */
+      const removed = [];
+      for (const skill of skills) {
+        const matches = installed.filter((i) => i.record.name === skill.canonical);
+        if (matches.length === 0) {
+          throw new CliError(
+            `${skill.canonical} is not installed ${scope === "local" ? "in this project" : "in your home folder"}${list(ctx, "target").length ? ` for ${platforms.join(", ")}` : ""}. See \`skild list\`.`,
+            { code: "NOT_INSTALLED" },
+          );
+        }
+        for (const { record, dir } of matches) {
+          await journal.intend(record.name, { platform: record.platform, scope, dir });
+          await removeInstalled(dir);
+          if (scope === "local") await unlockInstall(ctx.cwd, record.name, record.platform);
+          await journal.settle(dir);
+          removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
+          ctx.out.line(
+            `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,
+          );
+        }
       }
-      for (const { record, dir } of matches) {
-        await removeInstalled(dir);
-        if (scope === "local") await unlockInstall(ctx.cwd, record.name, record.platform);
-        removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
-        ctx.out.line(
-          `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,
-        );
-      }
-    }
-    ctx.out.data({ removed });
+      ctx.out.data({ removed });
+    });
   },
 };

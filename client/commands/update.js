@@ -2,6 +2,7 @@ import { bool, list, str } from "../core/command.js";
 import { CliError } from "../core/errors.js";
 import { installRegistrySkill, listInstalled } from "../core/install.js";
 import { lockInstall } from "../core/lockfile.js";
+import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillName } from "../core/names.js";
 import { describeTarget, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 import { createRegistryClient } from "../core/registry.js";
@@ -21,7 +22,7 @@ export default {
   common: ["registry", "json"],
   examples: ["update", "update @acme/hello-skill", "update --local"],
   async run(ctx) {
-    const scope = bool(ctx, "local") ? "local" : "global";
+    const scope = bool(ctx, "local") ? /** @type {const} */ ("local") : /** @type {const} */ ("global");
     const platforms = selectPlatforms({ target: list(ctx, "target") }, PLATFORM_NAMES);
     const names = new Set(ctx.positionals.map((p) => parseSkillName(p).canonical));
     // Each skill updates from the registry it came from, unless --registry says otherwise.
@@ -47,27 +48,33 @@ export default {
       const skill = parseSkillName(record.name);
       const requested = record.requested || "latest";
       const registry = registryFor(record.registryUrl);
-      const [result] = await installRegistrySkill({
-        registry,
-        skill,
-        requested,
-        targets: [{ platform: record.platform, scope }],
-        projectDir: ctx.cwd,
+      const targets = [{ platform: record.platform, scope }];
+      const result = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, async (journal) => {
+        const [result] = await installRegistrySkill({
+          registry,
+          skill,
+          requested,
+          targets,
+          projectDir: ctx.cwd,
+          beforeSwap: (placing) => journal.intend(skill.canonical, placing),
+        });
+        if (scope === "local") {
+          await lockInstall(
+            ctx.cwd,
+            result.name,
+            {
+              version: result.version,
+              integrity: result.integrity,
+              resolved: result.tarballUrl,
+              requested,
+              registry: registry.url,
+            },
+            result.platform,
+          );
+        }
+        await journal.settle(result.dir);
+        return result;
       });
-      if (scope === "local") {
-        await lockInstall(
-          ctx.cwd,
-          result.name,
-          {
-            version: result.version,
-            integrity: result.integrity,
-            resolved: result.tarballUrl,
-            requested,
-            registry: registry.url,
-          },
-          result.platform,
-        );
-      }
       results.push(result);
       const where = describeTarget(result.platform, scope);
       ctx.out.line(

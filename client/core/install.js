@@ -281,6 +281,7 @@ async function fetchVerified(registry, skill, resolved, progressStream) {
  * @param {boolean} [opts.force] reinstall even when the same version is there, replace folders skild did not install
  * @param {{version: string, integrity: string, resolved: string}} [opts.locked] install exactly this (from skild.lock.json)
  * @param {{write: (s: string) => unknown, isTTY?: boolean}} [opts.progress] where the download line goes (stderr)
+ * @param {(placing: {platform: string, scope: InstallScope, dir: string}) => Promise<unknown>} [opts.beforeSwap] called right before a folder is replaced (lockfile-journal.js)
  * @returns {Promise<InstallResult[]>}
  */
 export async function installRegistrySkill(opts) {
@@ -345,6 +346,7 @@ export async function installRegistrySkill(opts) {
       await rm(path.join(temp, RECORD_DIR), { recursive: true, force: true });
       await mkdir(path.join(temp, RECORD_DIR));
       await writeFile(path.join(temp, RECORD_DIR, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+      await opts.beforeSwap?.({ platform, scope, dir: target });
       await swapIntoPlace(temp, target);
     } finally {
       await rm(temp, { recursive: true, force: true });
