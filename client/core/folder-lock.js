@@ -4,7 +4,7 @@
 // machine went away) is taken over by the next skild. No pid is involved, so this also works when
 // two machines share the disk. A second install queues behind the first for up to SKILD_LOCK_WAIT
 // (default 2 minutes), then fails with a message that says what to do.
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { CliError } from "./errors.js";
@@ -56,7 +56,7 @@ export async function acquireLock(target, lockPath, what) {
   } catch (err) {
     if (/** @type {NodeJS.ErrnoException} */ (err).code === "ELOCKED") {
       throw new CliError(
-        `Another skild is changing ${what} (lock ${lockPath}); gave up after waiting ${Math.round(waitMs / 1000)} s. Try again when it has finished. A lock whose skild died is taken over by itself after ${LOCK_STALE_MS / 1000} s.`,
+        `Another skild is changing ${what} (lock ${lockPath}); gave up after waiting ${Number((waitMs / 1000).toFixed(1))} s. Try again when it has finished. A lock whose skild died is taken over by itself after ${LOCK_STALE_MS / 1000} s.`,
         { code: "LOCKED" },
       );
     }
@@ -86,18 +86,25 @@ export async function acquireLock(target, lockPath, what) {
 export async function withFolderLocks(folders, opts, fn) {
   /** @type {(() => Promise<void>)[]} */
   const releases = [];
+  /** Folders made only to hold a lock: removed again when nothing else went into them. */
+  /** @type {string[]} */
+  const made = [];
   /** Releases every lock taken; a lock reported lost is an error, but never stops the others' release. */
   const releaseAll = async () => {
     /** @type {unknown} */
     let lost;
     for (const release of releases.reverse()) await release().catch((err) => (lost ??= err));
+    for (const dir of made.reverse()) await rmdir(dir).catch(() => {}); // fails, as meant, when not empty
     return lost;
   };
   let result;
   try {
     for (const folder of [...new Set(folders.map((f) => path.resolve(f)))].sort()) {
-      if (opts.create) await mkdir(folder, { recursive: true });
-      else if (!(await isDirectory(folder))) continue;
+      if (opts.create) {
+        const first = await mkdir(folder, { recursive: true });
+        // Every level mkdir made, deepest last, so they are removed deepest first.
+        for (let dir = folder; first && dir.length >= first.length; dir = path.dirname(dir)) made.unshift(dir);
+      } else if (!(await isDirectory(folder))) continue;
       releases.push(await acquireLock(folder, path.join(folder, FOLDER_LOCK_NAME), folder));
     }
     result = await fn();
