@@ -13,7 +13,8 @@ export type { RegistryServer };
 export { ROOT };
 
 export const BIN = {
-  npm: path.join(ROOT, "node_modules", ".bin", "npm"),
+  /** npm 11 from node_modules, or the npm `npm test`'s Node 24 step puts first (npm 12). */
+  npm: process.env.SKILD_TEST_NPM || path.join(ROOT, "node_modules", ".bin", "npm"),
   pnpm: path.join(ROOT, "node_modules", ".bin", "pnpm"),
   bun: path.join(ROOT, "node_modules", ".bin", "bun"),
   /** yarn 4 (@yarnpkg/cli-dist). */
