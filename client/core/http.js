@@ -141,7 +141,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function withRetries(attempt, opts) {
   const settings = opts.settings ?? retrySettings();
   const deadline = Date.now() + settings.maxTimeMs;
-  const onRetry = opts.onRetry ?? ((message) => process.stderr.write(`skild: ${message}\n`));
+  // A person watching a terminal sees why skild waits; a script's stderr stays the one error line
+  // unless SKILD_VERBOSE asks for the notes.
+  const showNotes = Boolean(process.stderr.isTTY || process.env.SKILD_VERBOSE);
+  const onRetry = opts.onRetry ?? ((message) => showNotes && process.stderr.write(`skild: ${message}\n`));
   try {
     return await pRetry(() => attempt(Math.max(1, Math.min(settings.timeoutMs, deadline - Date.now()))), {
       retries: settings.retries,
