@@ -6,7 +6,6 @@
 // (default 2 minutes), then fails with a message that says what to do.
 import { mkdir, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 import { CliError } from "./errors.js";
 
 export const FOLDER_LOCK_NAME = ".skild-lock";
@@ -42,6 +41,8 @@ export async function acquireLock(target, lockPath, what) {
   /** @type {Error | undefined} */
   let compromised;
   let release;
+  // Loaded on first use: commands that change no folder start without it.
+  const { default: lockfile } = await import("proper-lockfile");
   try {
     release = await lockfile.lock(target, {
       lockfilePath: lockPath,

@@ -7,7 +7,6 @@
 // the request cannot have reached the server (the connection was never made) or the server said
 // 429 (it refused to process it). Publishing has its own check-before-retry on top (publish-retry.js).
 import pRetry from "p-retry";
-import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
 
 /** Connection failures that prove the request never reached the server, so repeating it is safe. */
 const NOT_SENT_CODES = new Set([
@@ -53,18 +52,23 @@ export function retrySettings(env = process.env) {
   };
 }
 
-/** @type {EnvHttpProxyAgent | undefined} */
-let dispatcher;
+/** @type {Promise<{fetch: typeof import("undici").fetch, dispatcher: import("undici").Dispatcher}> | undefined} */
+let transport;
 
 /**
  * undici's fetch (not Node's global one, whose bundled undici differs between Node 20 and 24) on
- * one EnvHttpProxyAgent for the process. It reads the proxy variables once, when first used.
+ * one EnvHttpProxyAgent for the process. It reads the proxy variables once, when first used; undici
+ * is loaded then too, so commands that make no request (help, validate) start without it.
  * @param {string | URL} url
  * @param {import("undici").RequestInit} init
  */
-export function proxiedFetch(url, init) {
-  dispatcher ??= new EnvHttpProxyAgent();
-  return undiciFetch(url, { ...init, dispatcher });
+export async function proxiedFetch(url, init) {
+  transport ??= import("undici").then(({ EnvHttpProxyAgent, fetch }) => ({
+    fetch,
+    dispatcher: new EnvHttpProxyAgent(),
+  }));
+  const { fetch, dispatcher } = await transport;
+  return fetch(url, { ...init, dispatcher });
 }
 
 /**
