@@ -2,7 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 
 // Two pools in one run: Worker tests inside workerd (real D1/R2 via miniflare), and Node tests that
-// start the real Worker with wrangler and drive it over HTTP with the CLI and stock npm clients.
+// start the real Worker the way `npm start` does (one workerd) and drive it over HTTP with the CLI and stock npm clients.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -28,6 +28,8 @@ export default defineConfig(async () => {
             name: "node",
             include: ["test/node/**/*.test.ts", "compat-tests/**/*.test.ts"],
             environment: "node",
+            globalSetup: ["test/helpers/build-bundle.ts"],
+            setupFiles: ["test/helpers/node-setup.ts"],
             testTimeout: 120_000,
             hookTimeout: 120_000,
             // Each file starts its own Worker; two at a time fits this 2-core machine.

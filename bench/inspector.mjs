@@ -34,17 +34,33 @@ function bigLength(length) {
 }
 
 /**
- * Connects to `ws://127.0.0.1:<port>/ws`.
+ * The WebSocket path of the first Worker the inspector lists (`/json/list`: Miniflare names it
+ * `/core:user:<worker>`); `/ws` (wrangler dev's proxy) when it lists none.
+ * @param {number} port
+ */
+async function debuggerPath(port) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/json/list`);
+    const targets = /** @type {{ webSocketDebuggerUrl?: string }[]} */ (await res.json());
+    const url = targets.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+    if (url) return new URL(url).pathname;
+  } catch {}
+  return "/ws";
+}
+
+/**
+ * Connects to the inspector's WebSocket on `127.0.0.1:<port>`.
  * @param {number} port
  * @param {number} [timeoutMs]
  * @returns {Promise<Inspector>}
  */
-export function connectInspector(port, timeoutMs = 10_000) {
+export async function connectInspector(port, timeoutMs = 10_000) {
+  const wsPath = await debuggerPath(port);
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: "127.0.0.1",
       port,
-      path: "/ws",
+      path: wsPath,
       headers: {
         Connection: "Upgrade",
         Upgrade: "websocket",

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: this registry vs Verdaccio 6 vs a hello-world Worker, in one run on this machine
-// (issue 8). Servers run one at a time on 127.0.0.1 with temp state; every process started goes in
+// `npm run bench`: this registry as `npm start` serves it (one workerd) vs Verdaccio 6 vs a
+// hello-world Worker on one workerd (the ceiling) and under `wrangler dev`, in one run on this machine
+// (issues 8 and 11). Servers run one at a time on 127.0.0.1 with temp state; every process started goes in
 // its own process group and is stopped on success, failure or a signal. Prints one Markdown table and
 // writes it to bench/results/latest.md (raw figures: bench/results/*.json, not committed).
 //
@@ -15,7 +16,7 @@ import { cancelInstallsWhen, median, npmInstall, skildInstall } from "./install.
 import { measure, settings } from "./load.mjs";
 import { findWorkerd, readRss, sampleMemory } from "./memory.mjs";
 import { installCleanupHandlers, killAllGroups, makeTempDir, removeAllTempDirs } from "./procs.mjs";
-import { startRegistry, startWrangler, wrangler } from "./registry.mjs";
+import { startHelloWorkerd, startRegistry, startWrangler, wrangler } from "./registry.mjs";
 import { renderReport } from "./report.mjs";
 import { npmPublishTimed, seedManySkills, skildAccount, skildPublish } from "./seed.mjs";
 import { skillTarball } from "./skill-package.mjs";
@@ -71,6 +72,7 @@ const results = {
     loadAverage: os.loadavg(),
   },
   hello: { constant: notRun, memory: null },
+  ceiling: { constant: notRun, memory: null },
   verdaccio: { abbreviated: notRun, full: notRun, tarball: notRun, publish: notRun, npmInstall: notRun },
   ours: {
     abbreviated: notRun,
@@ -231,7 +233,18 @@ const versions = Array.from({ length: SEED_VERSIONS }, (_, i) => `1.0.${i}`);
 const tarballs = versions.map((version) => skillTarball({ name: SKILL, version }));
 log(`skill tarball: ${tarballs[0].length} bytes gzipped; ${SEED_VERSIONS} versions of ${SKILL}`);
 
-await phase("hello-world Worker", async () => {
+await phase("hello-world Worker on one workerd (the ceiling)", async () => {
+  const server = await startHelloWorkerd();
+  try {
+    results.ceiling.memory = await withMemory(server, async () => {
+      results.ceiling.constant = await load("hello-world GET / (one workerd)", server.url, "/");
+    });
+  } finally {
+    await server.stop();
+  }
+});
+
+await phase("hello-world Worker under wrangler dev", async () => {
   // Run from a temp copy: wrangler writes its build output (.wrangler/tmp) beside the config.
   const helloDir = makeTempDir("skild-bench-hello-");
   cpSync(path.join(ROOT, "bench", "hello-worker"), helloDir, { recursive: true });
@@ -242,7 +255,7 @@ await phase("hello-world Worker", async () => {
   });
   try {
     results.hello.memory = await withMemory(server, async () => {
-      results.hello.constant = await load("hello-world GET /", server.url, "/");
+      results.hello.constant = await load("hello-world GET / (wrangler dev)", server.url, "/");
     });
   } finally {
     await server.stop();
@@ -348,7 +361,7 @@ await phase(`scale: ${BIG_VERSIONS} versions, ${MANY_SKILLS} skills`, async () =
   );
 
   // A fresh server on the seeded state, so its memory reflects the reads, not the 1,000 publishes.
-  const server = await startRegistry({ stateDir });
+  const server = await startRegistry({ stateDir, inspector: true });
   try {
     const s = results.scale;
     s.memory = await withMemory(server, async () => {

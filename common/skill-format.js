@@ -134,3 +134,86 @@ export function visibleName(name) {
     (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+// The Agent Skills specification (agentskills.io/specification): the frontmatter fields every
+// agent reads. Publish (both dialects), `skild validate` and `skild publish` apply these rules;
+// keys the spec does not know are warnings, never failures (agents add their own).
+/** A bare Agent Skills name: 1-64 of a-z 0-9 and single hyphens, no leading or trailing hyphen. */
+export const SPEC_NAME_RE = /^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const SPEC_NAME_RULE =
+  "1-64 characters: lowercase letters, digits and single hyphens, not starting or ending with a hyphen";
+export const MAX_COMPATIBILITY_CHARS = 500;
+/** The spec's fields, plus `version`, which skild reads for the package version. */
+export const KNOWN_FRONTMATTER_KEYS = new Set([
+  "name",
+  "description",
+  "license",
+  "compatibility",
+  "metadata",
+  "allowed-tools",
+  "version",
+]);
+
+/**
+ * Checks the frontmatter against the Agent Skills spec; throws a SkillFormatError naming the rule
+ * (code SPEC_<FIELD>) and returns warnings for what agents may not read as intended.
+ * `name` may be the bare name or skild's `@publisher/name` (the bare part then follows the rule).
+ * @param {Record<string, unknown>} frontmatter as parseSkillMd returns it
+ * @returns {string[]} warnings
+ */
+export function checkSpecFrontmatter(frontmatter) {
+  /** @type {string[]} */
+  const warnings = [];
+  const name = String(frontmatter.name);
+  const full = /^@([^/]+)\/(.+)$/.exec(name);
+  const bare = full ? full[2] : name;
+  if (!SPEC_NAME_RE.test(bare)) {
+    throw new SkillFormatError(
+      "SPEC_NAME",
+      `SKILL.md name "${visibleName(name)}" breaks the Agent Skills name rule: ${SPEC_NAME_RULE}.`,
+    );
+  }
+  if (full) warnings.push(`SKILL.md name "${name}": agents expect the bare name "${bare}" (the Agent Skills spec).`);
+  const description = String(frontmatter.description);
+  if (description.length < 1 || description.length > MAX_DESCRIPTION_CHARS) {
+    throw new SkillFormatError(
+      "SPEC_DESCRIPTION",
+      `SKILL.md description breaks the Agent Skills rule: 1-${MAX_DESCRIPTION_CHARS} characters (it has ${description.length}).`,
+    );
+  }
+  const { compatibility, metadata, license } = frontmatter;
+  if (
+    compatibility !== undefined &&
+    (typeof compatibility !== "string" || compatibility.length < 1 || compatibility.length > MAX_COMPATIBILITY_CHARS)
+  ) {
+    throw new SkillFormatError(
+      "SPEC_COMPATIBILITY",
+      `SKILL.md compatibility breaks the Agent Skills rule: a string of 1-${MAX_COMPATIBILITY_CHARS} characters.`,
+    );
+  }
+  if (metadata !== undefined) {
+    const isMap = metadata !== null && typeof metadata === "object" && !Array.isArray(metadata);
+    const bad = isMap ? Object.entries(metadata).find(([, v]) => typeof v !== "string") : undefined;
+    if (!isMap || bad) {
+      throw new SkillFormatError(
+        "SPEC_METADATA",
+        `SKILL.md metadata breaks the Agent Skills rule: a map from string keys to string values${bad ? ` (metadata.${bad[0]} is not a string; quote it)` : ""}.`,
+      );
+    }
+  }
+  if (license !== undefined && typeof license !== "string") {
+    throw new SkillFormatError("SPEC_LICENSE", "SKILL.md license breaks the Agent Skills rule: a string (e.g. MIT).");
+  }
+  if (frontmatter["allowed-tools"] !== undefined && typeof frontmatter["allowed-tools"] !== "string") {
+    throw new SkillFormatError(
+      "SPEC_ALLOWED_TOOLS",
+      "SKILL.md allowed-tools breaks the Agent Skills rule: one space-separated string of tool names.",
+    );
+  }
+  for (const key of Object.keys(frontmatter)) {
+    if (!KNOWN_FRONTMATTER_KEYS.has(key)) {
+      warnings.push(`SKILL.md has \`${key}\`, which the Agent Skills spec does not define; agents may ignore it.`);
+    }
+  }
+  return warnings;
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { node24 } from "./node-runtime.mjs";
-import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "./wrangler-env.mjs";
+import { ROOT, WRANGLER_ENV } from "./wrangler-env.mjs";
 
 const env = { ...process.env, ...WRANGLER_ENV };
 /** @param {string} name */
@@ -33,15 +33,12 @@ if (vitestArgs.length === 0) {
   step("typecheck (worker)", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
   step("typecheck (node)", bin("tsc"), ["--noEmit", "-p", "tsconfig.node.json"]);
   step("lint (biome)", bin("biome"), ["check", "."]);
-  const outdir = mkdtempSync(path.join(os.tmpdir(), "skild-bundle-"));
+  // The same cached build `npm start` and the Node-pool tests serve (scripts/serve.mjs).
   step("production bundle (wrangler deploy --dry-run)", process.execPath, [
-    WRANGLER_BIN,
-    "deploy",
-    "--dry-run",
-    "--outdir",
-    outdir,
+    "--input-type=module",
+    "-e",
+    'const { ensureBundle } = await import("./scripts/serve.mjs"); const { dir } = await ensureBundle(); console.log(dir);',
   ]);
-  rmSync(outdir, { recursive: true, force: true });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
 import { npmRoutes } from "./routes/npm";
+import { orgApiRoutes } from "./routes/orgs";
 import { skillRoutes } from "./routes/skills";
 import { webRoutes } from "./web/routes";
 
@@ -22,6 +23,7 @@ export function createApp(makeDeps: (env: AppEnv["Bindings"]) => Deps = defaultD
   app.get("/-/ping", (c) => c.json({}));
   app.route("/auth", authRoutes);
   app.route("/skills", skillRoutes);
+  app.route("/orgs", orgApiRoutes);
   // npm protocol: only `/-/…` and `/@scope…` paths, after the routes above.
   app.route("/", npmRoutes);
   // Web pages: only their own paths (/, /search, /package/*, /~handle, /login, /account, /static/*).

@@ -9,6 +9,12 @@ export interface Bindings {
   MAX_TARBALL_BYTES?: string;
   MAX_UNPACKED_BYTES?: string;
   MAX_ENTRIES?: string;
+  /** Orphan sweep: leave objects younger than this alone (seconds, default 3600). */
+  ORPHAN_GRACE_SECONDS?: string;
+  /** Orphan sweep: most objects deleted per run (default 1000). */
+  ORPHAN_SWEEP_MAX_DELETES?: string;
+  /** Signups per client address (IPv6: per /64) per hour (default 20). */
+  SIGNUP_LIMIT_PER_HOUR?: string;
 }
 
 /** What the domain layer needs: storage and limits, injectable so tests can swap in faulty stores. */

@@ -13,6 +13,8 @@ export class RegistryError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Machine-readable facts beside `error` and `code` (e.g. the existing version's `integrity` on a 409). */
+    readonly details: Record<string, string> = {},
   ) {
     super(message);
     this.name = "RegistryError";
@@ -24,7 +26,8 @@ export const unauthorized = (message = "Log in first: send `Authorization: Beare
   new RegistryError(401, code, message, { "WWW-Authenticate": 'Bearer realm="skild"' });
 export const forbidden = (message: string, code = "FORBIDDEN") => new RegistryError(403, code, message);
 export const notFound = (message = "Not found", code = "NOT_FOUND") => new RegistryError(404, code, message);
-export const conflict = (message: string, code = "CONFLICT") => new RegistryError(409, code, message);
+export const conflict = (message: string, code = "CONFLICT", details: Record<string, string> = {}) =>
+  new RegistryError(409, code, message, {}, details);
 export const tooLarge = (message: string, code = "TOO_LARGE") => new RegistryError(413, code, message);
 export const unsupportedMediaType = (message: string) => new RegistryError(415, "UNSUPPORTED_MEDIA_TYPE", message);
 export const serviceUnavailable = (message: string, code = "UNAVAILABLE", retryAfterSeconds = 1) =>
@@ -47,7 +50,7 @@ export function describeZodError(error: ZodError): string {
 
 export function renderError(err: unknown, c: Context): Response {
   if (err instanceof RegistryError) {
-    return c.json({ error: err.message, code: err.code }, err.status, err.headers);
+    return c.json({ ...err.details, error: err.message, code: err.code }, err.status, err.headers);
   }
   if (err instanceof ZodError) {
     return c.json({ error: describeZodError(err), code: "INVALID_INPUT" }, 400);

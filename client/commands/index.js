@@ -39,6 +39,12 @@ export const COMMANDS = [
     load: () => import("./uninstall.js"),
   },
   {
+    name: "agents",
+    summary: "Show the agents skild installs for and their skills folders",
+    group: "Use skills",
+    load: () => import("./agents.js"),
+  },
+  {
     name: "search",
     summary: "Search the registry",
     group: "Use skills",

@@ -43,6 +43,7 @@ export default {
         integrity: record.integrity,
         registryUrl: record.registryUrl,
         installedAt: record.installedAt,
+        ...(record.source ? { source: record.source } : {}),
       })),
     });
     if (installed.length === 0) {

@@ -41,6 +41,7 @@ export default {
     const packed = await packSource(source, { name: str(ctx, "name"), version: str(ctx, "skill-version") });
     const dryRun = bool(ctx, "dry-run");
     const label = `${packed.skill.canonical}@${packed.version}`;
+    for (const warning of packed.warnings) ctx.out.note(`warning: ${warning}`);
 
     const summary = [
       `${dryRun ? "Would publish" : "Publishing"} ${label} from ${path.relative(ctx.cwd, source.path) || "."}`,

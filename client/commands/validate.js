@@ -9,7 +9,7 @@ import { locateSource } from "../core/source.js";
 export default {
   usage: ["validate [<folder | file.tgz>] [--name @scope/skill] [--skill-version <version>]"],
   description:
-    "Checks what `skild publish` would check, without the registry: SKILL.md frontmatter (name, description, version), that the names agree, and the files that would be packed.",
+    "Checks what `skild publish` would check, without the registry: SKILL.md frontmatter against the Agent Skills spec (name, description, compatibility, metadata, license, allowed-tools; unknown keys warn), the version, that the names agree, and the files that would be packed.",
   options: {
     name: { type: "string", arg: "<@scope/skill>", description: "Package name to check against" },
     "skill-version": { type: "string", arg: "<version>", description: "Version to check instead of SKILL.md's" },
@@ -26,24 +26,30 @@ export default {
     let name;
     let version;
     let files;
+    /** @type {string[]} */
+    let warnings;
     if (source.kind === "tarball") {
       const packed = await inspectTarballFile(new Uint8Array(await readFile(source.path)), flags);
+      warnings = packed.warnings;
       name = packed.skill.canonical;
       version = packed.version;
       files = packed.files;
     } else {
       const info = await inspectSkillFolder(source.path, flags);
       files = await collectSkillFiles(source.path);
+      warnings = info.warnings;
       name = info.skill?.canonical ?? info.frontmatter.name;
       version = info.version;
       if (!info.skill) notes.push(`To publish, pass --name @<your handle>/${info.frontmatter.name}.`);
       if (!version) notes.push("To publish, add `version: 1.0.0` to SKILL.md or pass --skill-version.");
     }
     const size = files.reduce((n, f) => n + f.size, 0);
-    ctx.out.data({ valid: true, name, version: version ?? null, files, unpackedSize: size, notes });
+    ctx.out.data({ valid: true, name, version: version ?? null, files, unpackedSize: size, notes, warnings });
     ctx.out.line(
       `✓ ${shown}: ${name}${version ? `@${version}` : ""} is a valid skill (${files.length} files, ${formatBytes(size)})`,
     );
     for (const note of notes) ctx.out.line(`  ${note}`);
+    // Spec warnings never fail validation: agents add keys of their own.
+    for (const warning of warnings) ctx.out.note(`warning: ${warning}`);
   },
 };

@@ -9,7 +9,7 @@ import path from "node:path";
 import semver from "semver";
 import ssri from "ssri";
 import { CliError } from "./errors.js";
-import { skillsDir } from "./platforms.js";
+import { installDirFor, legacySkillsDirs, PLATFORMS, skillsDir } from "./platforms.js";
 import { downloadProgress } from "./progress.js";
 import { readPackageTarball, writeEntries } from "./tarball.js";
 
@@ -46,12 +46,14 @@ const leftoverName = (prefix, installDir) => `${prefix}${installDir}-${process.p
  * @property {string} integrity
  * @property {string} tarballUrl
  * @property {string} installedAt
+ * @property {import("./sources/install-source.js").SourceInfo} [source] set for skills from a folder or git repository
  */
 
 /**
  * @typedef {object} InstalledSkill
  * @property {InstallRecord} record
  * @property {string} dir
+ * @property {boolean} [legacy] in a folder skild used earlier for this agent (update moves it on)
  */
 
 /**
@@ -167,6 +169,7 @@ export async function recoverInterrupted(parent, installDir) {
 export async function openSkillsDir(platform, scope, projectDir, installDir) {
   const parent = skillsDir(platform, scope, projectDir);
   await recoverInterrupted(parent, installDir);
+  for (const legacy of legacySkillsDirs(platform, scope, projectDir)) await recoverInterrupted(legacy, installDir);
   return parent;
 }
 
@@ -301,8 +304,10 @@ export async function installRegistrySkill(opts) {
   /** @type {InstallResult[]} */
   const results = [];
   for (const { platform, scope } of opts.targets) {
-    const parent = await openSkillsDir(platform, scope, projectDir, skill.installDir);
-    const target = path.join(parent, skill.installDir);
+    // Roo and Cline need the bare name as folder; everyone else gets publisher__skill.
+    const installDir = installDirFor(platform, skill);
+    const parent = await openSkillsDir(platform, scope, projectDir, installDir);
+    const target = path.join(parent, installDir);
     const base = { name: skill.canonical, requested, platform, scope, dir: target, ...resolved };
     const existing = await readInstallRecord(target);
     if (!existing && !opts.force && (await exists(target))) {
@@ -312,9 +317,15 @@ export async function installRegistrySkill(opts) {
       );
     }
     if (existing && existing.name !== skill.canonical && !opts.force) {
-      throw new CliError(`${target} holds ${existing.name}, not ${skill.canonical}; pass --force to replace it.`, {
-        code: "TARGET_EXISTS",
-      });
+      const why = PLATFORMS[platform]?.bareFolder
+        ? ` (${platform} needs the folder to be the bare skill name, so two publishers' "${skill.name}" cannot sit side by side)`
+        : "";
+      throw new CliError(
+        `${target} holds ${existing.name}, not ${skill.canonical}${why}; pass --force to replace it.`,
+        {
+          code: "TARGET_EXISTS",
+        },
+      );
     }
     const same = existing?.resolvedVersion === resolved.version && existing.integrity === resolved.integrity;
     if (same && !opts.force) {
@@ -325,14 +336,14 @@ export async function installRegistrySkill(opts) {
     contents ??= await fetchVerified(registry, skill, resolved, opts.progress ?? process.stderr);
 
     await mkdir(parent, { recursive: true });
-    const temp = await mkdtemp(path.join(parent, leftoverName(TEMP_PREFIX, skill.installDir)));
+    const temp = await mkdtemp(path.join(parent, leftoverName(TEMP_PREFIX, installDir)));
     try {
       await writeEntries(temp, contents.entries);
       /** @type {InstallRecord} */
       const record = {
         schemaVersion: 1,
         name: skill.canonical,
-        installDir: skill.installDir,
+        installDir,
         registryUrl: registry.url,
         platform,
         scope,
@@ -361,7 +372,10 @@ export async function installRegistrySkill(opts) {
 }
 
 /**
- * Skills skild installed under the given platforms and scopes (folders without a record are not listed).
+ * Skills skild installed under the given platforms and scopes (folders without a record are not
+ * listed), in each agent's folder and in the older folders skild used for it. A folder shared by
+ * several agents (`.agents/skills`) is read once: its skills are reported for the agent that
+ * installed them when that agent is asked for, else for the first one asked for.
  * @param {{platforms: string[], scopes: InstallScope[], projectDir: string}} where
  * @returns {Promise<InstalledSkill[]>}
  */
@@ -369,8 +383,18 @@ export async function listInstalled({ platforms, scopes, projectDir }) {
   /** @type {InstalledSkill[]} */
   const found = [];
   for (const scope of scopes) {
+    /** @type {Map<string, {platforms: string[], legacy: boolean}>} folder → who reads it */
+    const folders = new Map();
     for (const platform of platforms) {
-      const parent = await openSkillsDir(platform, scope, projectDir);
+      const current = await openSkillsDir(platform, scope, projectDir);
+      const all = [[current, false], ...legacySkillsDirs(platform, scope, projectDir).map((d) => [d, true])];
+      for (const [dir, legacy] of /** @type {[string, boolean][]} */ (all)) {
+        const entry = folders.get(dir) ?? { platforms: [], legacy };
+        entry.platforms.push(platform);
+        folders.set(dir, entry);
+      }
+    }
+    for (const [parent, { platforms: readers, legacy }] of folders) {
       let names;
       try {
         names = await readdir(parent);
@@ -381,8 +405,10 @@ export async function listInstalled({ platforms, scopes, projectDir }) {
         if (name.startsWith(".")) continue;
         const dir = path.join(parent, name);
         const record = await readInstallRecord(dir);
+        if (!record) continue;
         // Trust where it is, not what the file claims about where it is.
-        if (record) found.push({ record: { ...record, platform, scope }, dir });
+        const platform = readers.includes(record.platform) ? record.platform : readers[0];
+        found.push({ record: { ...record, platform, scope }, dir, ...(legacy ? { legacy } : {}) });
       }
     }
   }
@@ -401,4 +427,27 @@ export async function removeInstalled(dir) {
   );
   await rename(dir, trash);
   await rm(trash, { recursive: true, force: true });
+}
+
+/**
+ * Installs checked entries (from a git checkout or a folder) as `parent/installDir` with `record`,
+ * through the same temp folder and atomic swap as a registry install: a failure leaves the
+ * previous install as it was.
+ * @param {string} parent a skills folder (from openSkillsDir)
+ * @param {string} installDir
+ * @param {import("./tarball.js").PackageEntry[]} entries
+ * @param {Record<string, unknown>} record written as .skild/install.json
+ */
+export async function placeEntries(parent, installDir, entries, record) {
+  await mkdir(parent, { recursive: true });
+  const temp = await mkdtemp(path.join(parent, leftoverName(TEMP_PREFIX, installDir)));
+  try {
+    await writeEntries(temp, entries);
+    await rm(path.join(temp, RECORD_DIR), { recursive: true, force: true });
+    await mkdir(path.join(temp, RECORD_DIR));
+    await writeFile(path.join(temp, RECORD_DIR, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+    await swapIntoPlace(temp, path.join(parent, installDir));
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }

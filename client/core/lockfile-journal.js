@@ -70,7 +70,7 @@ export async function recoverIntents(skillsFolder, projectDir) {
     const { name, installDir, platform } = intent;
     if (typeof name === "string" && typeof installDir === "string" && typeof platform === "string") {
       const record = await readInstallRecord(path.join(skillsFolder, installDir));
-      if (record && record.name === name) {
+      if (record && record.name === name && !record.source) {
         await lockInstall(
           projectDir,
           name,
@@ -112,15 +112,21 @@ export async function recoverIntents(skillsFolder, projectDir) {
 export function withSkillsFolders({ targets, projectDir, create }, fn) {
   const folders = targets.map(({ platform, scope }) => skillsDir(platform, scope, projectDir));
   return withFolderLocks(folders, { create }, async () => {
+    /** Local folders held now: only an intent inside one of them is found by a later recovery. */
+    const journalled = new Set();
     for (const { platform, scope } of targets) {
       const folder = await openSkillsDir(platform, scope, projectDir);
-      if (scope === "local") await recoverIntents(folder, projectDir);
+      if (scope !== "local") continue;
+      await recoverIntents(folder, projectDir);
+      journalled.add(path.resolve(folder));
     }
     /** @type {Map<string, () => Promise<void>>} */
     const pending = new Map();
     return fn({
       async intend(name, { platform, scope, dir }) {
-        if (scope !== "local") return; // only a project's installs have a lockfile to keep in step
+        // Only a project's installs have a lockfile to keep in step (and a skill in an older folder
+        // of the agent, outside the locked ones, is not journalled).
+        if (scope !== "local" || !journalled.has(path.resolve(path.dirname(dir)))) return;
         pending.set(dir, await recordIntent(path.dirname(dir), { name, installDir: path.basename(dir), platform }));
       },
       async settle(dir) {

@@ -19,10 +19,29 @@ export const LOCKFILE_NAME = "skild.lock.json";
  */
 
 /**
+ * A skill from a git repository or a folder (client/core/sources), keyed by `<source>::<path>`.
+ * @typedef {object} LockedSource
+ * @property {"git" | "folder"} type
+ * @property {string} source    `github:owner/repo`, a git URL (never with credentials), or a folder
+ * @property {string} path      the skill's folder inside the source ('' = its root)
+ * @property {string} name      the SKILL.md name it installs under
+ * @property {string} [ref]     the branch, tag or commit asked for
+ * @property {string} [commit]  the commit installed (git)
+ * @property {string} integrity sha512 SRI of the skill's files
+ * @property {string[]} platforms
+ */
+
+/**
  * @typedef {object} Lockfile
  * @property {number} lockfileVersion
- * @property {Record<string, LockedSkill>} skills keyed by `@scope/name`
+ * @property {Record<string, LockedSkill | LockedSource>} skills keyed by `@scope/name` (registry) or `<source>::<path>`
  */
+
+/**
+ * @param {LockedSkill | LockedSource} entry
+ * @returns {entry is LockedSource}
+ */
+export const isLockedSource = (entry) => "type" in entry && (entry.type === "git" || entry.type === "folder");
 
 /** @param {string} projectDir */
 export const lockfilePath = (projectDir) => path.join(projectDir, LOCKFILE_NAME);
@@ -52,8 +71,16 @@ export async function readLockfile(projectDir) {
     throw new CliError(`${file} is not a skild lockfile (no "skills" object).`, { code: "BAD_LOCKFILE" });
   }
   for (const [name, entry] of Object.entries(lock.skills)) {
-    const fields = /** @type {const} */ (["version", "integrity", "resolved"]);
-    const missing = fields.filter((f) => typeof entry?.[f] !== "string" || !entry[f]);
+    const fields =
+      entry && isLockedSource(entry)
+        ? [...["source", "integrity", "name"], ...(entry.type === "git" ? ["commit"] : [])]
+        : ["version", "integrity", "resolved"];
+    const missing = fields.filter(
+      (f) =>
+        typeof entry?.[/** @type {keyof typeof entry} */ (f)] !== "string" ||
+        !entry[/** @type {keyof typeof entry} */ (f)],
+    );
+    if (entry && isLockedSource(entry) && typeof entry.path !== "string") missing.push("path");
     if (missing.length || !Array.isArray(entry.platforms)) {
       throw new CliError(`${file}: the entry for ${name} lacks ${missing.join(", ") || "platforms"}.`, {
         code: "BAD_LOCKFILE",
@@ -88,7 +115,7 @@ export async function writeLockfile(projectDir, lock) {
  * Records that `name` is installed at `entry` for `platform` in this project.
  * @param {string} projectDir
  * @param {string} name
- * @param {Omit<LockedSkill, "platforms">} entry
+ * @param {Omit<LockedSkill, "platforms"> | Omit<LockedSource, "platforms">} entry
  * @param {string} platform
  */
 export async function lockInstall(projectDir, name, entry, platform) {

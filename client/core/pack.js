@@ -10,6 +10,7 @@ import ssri from "ssri";
 import { create as createTar } from "tar";
 import {
   checkSkillMdName,
+  checkSpecFrontmatter,
   parseSkillMd,
   SkillFormatError,
   splitCanonicalName,
@@ -35,6 +36,7 @@ const PACK_MTIME = new Date("1985-10-26T08:15:00.000Z");
  * @property {string} shasum sha1 hex of `tarball`
  * @property {{path: string, size: number}[]} files
  * @property {number} unpackedSize
+ * @property {string[]} warnings Agent Skills spec warnings (unknown keys, `@scope/name` form)
  */
 
 /**
@@ -171,8 +173,11 @@ export async function inspectSkillFolder(dir, flags = {}) {
     throw new CliError(`${path.join(dir, "package.json")} must be a JSON object.`, { code: "BAD_PACKAGE_JSON" });
   }
   let frontmatter;
+  /** @type {string[]} */
+  let warnings;
   try {
     frontmatter = parseSkillMd(skillMdText).frontmatter;
+    warnings = checkSpecFrontmatter(frontmatter);
   } catch (err) {
     throw formatError(err);
   }
@@ -211,7 +216,7 @@ export async function inspectSkillFolder(dir, flags = {}) {
         : undefined;
   const description =
     typeof pkg?.description === "string" && pkg.description.trim() ? pkg.description : frontmatter.description;
-  return { skill, version, description, frontmatter, packageJson: pkg ?? {} };
+  return { skill, version, description, frontmatter, packageJson: pkg ?? {}, warnings };
 }
 
 /**
@@ -275,6 +280,7 @@ export async function packSkillFolder(dir, flags = {}) {
       ...digests(tarball),
       files: allFiles,
       unpackedSize: allFiles.reduce((n, f) => n + f.size, 0),
+      warnings: info.warnings,
     };
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -309,8 +315,11 @@ export async function inspectTarballFile(tarball, flags = {}) {
     );
   }
   let frontmatter;
+  /** @type {string[]} */
+  let warnings;
   try {
     frontmatter = parseSkillMd(contents.skillMd).frontmatter;
+    warnings = checkSpecFrontmatter(frontmatter);
     checkSkillMdName(frontmatter.name, skill);
   } catch (err) {
     throw formatError(err);
@@ -328,5 +337,6 @@ export async function inspectTarballFile(tarball, flags = {}) {
       .map((e) => ({ path: e.path, size: e.data.byteLength }))
       .sort((a, b) => (a.path < b.path ? -1 : 1)),
     unpackedSize: contents.unpackedSize,
+    warnings,
   };
 }

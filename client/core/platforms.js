@@ -1,17 +1,57 @@
-// Where each coding agent looks for skills: a folder in the home directory (global) and one in the
-// project (--local). HOME comes from os.homedir(), so tests and sandboxes can move it.
+// Where each coding agent looks for skills: a folder in the project (--local) and one in the home
+// folder (global), as each agent's own docs say (read Dec 2026). HOME comes from os.homedir(), so
+// tests and sandboxes can move it.
 import os from "node:os";
 import path from "node:path";
 import { UsageError } from "./errors.js";
 
-/** @type {Record<string, {global: string, local: string}>} */
+/**
+ * @typedef {object} Platform
+ * @property {string} label    the agent as people call it
+ * @property {string} local    project folder, relative to the project root
+ * @property {string} global   user folder, relative to the home folder
+ * @property {boolean} [bareFolder] the agent refuses a skill whose folder is not its SKILL.md name
+ * @property {{local?: string[], global?: string[]}} [legacy] folders skild used earlier that the
+ *   agent may still read: list, uninstall and update find skills there; update moves them on
+ */
+
+/** @type {Record<string, Platform>} */
 export const PLATFORMS = {
-  claude: { global: ".claude/skills", local: ".claude/skills" },
-  codex: { global: ".codex/skills", local: ".codex/skills" },
-  copilot: { global: ".github/skills", local: ".github/skills" },
-  agents: { global: ".agents/skills", local: ".agents/skills" },
-  cursor: { global: ".cursor/skills", local: ".cursor/skills" },
-  opencode: { global: ".config/opencode/skill", local: ".opencode/skill" },
+  claude: { label: "Claude Code", local: ".claude/skills", global: ".claude/skills" },
+  // Codex documents .agents/skills and calls .codex/skills deprecated (it still reads it).
+  codex: {
+    label: "OpenAI Codex",
+    local: ".agents/skills",
+    global: ".agents/skills",
+    legacy: { local: [".codex/skills"], global: [".codex/skills"] },
+  },
+  // Copilot's user folder is ~/.copilot/skills; there is no ~/.github/skills.
+  copilot: {
+    label: "GitHub Copilot",
+    local: ".github/skills",
+    global: ".copilot/skills",
+    legacy: { global: [".github/skills"] },
+  },
+  cursor: { label: "Cursor", local: ".cursor/skills", global: ".cursor/skills" },
+  // OpenCode reads the plural `skills` and still the older singular `skill`.
+  opencode: {
+    label: "OpenCode",
+    local: ".opencode/skills",
+    global: ".config/opencode/skills",
+    legacy: { local: [".opencode/skill"], global: [".config/opencode/skill"] },
+  },
+  gemini: { label: "Gemini CLI", local: ".gemini/skills", global: ".gemini/skills" },
+  windsurf: { label: "Windsurf", local: ".windsurf/skills", global: ".codeium/windsurf/skills" },
+  goose: { label: "Goose", local: ".agents/skills", global: ".agents/skills" },
+  kiro: { label: "Kiro", local: ".kiro/skills", global: ".kiro/skills" },
+  // Roo Code and Cline's VS Code extension refuse a skill whose folder differs from its name.
+  roo: { label: "Roo Code", local: ".roo/skills", global: ".roo/skills", bareFolder: true },
+  cline: { label: "Cline", local: ".cline/skills", global: ".cline/skills", bareFolder: true },
+  agents: {
+    label: "Agent Skills shared folder (Codex, Copilot, Cursor, OpenCode, Gemini, Goose, Roo, Cline)",
+    local: ".agents/skills",
+    global: ".agents/skills",
+  },
 };
 export const PLATFORM_NAMES = Object.keys(PLATFORMS);
 export const DEFAULT_PLATFORM = "claude";
@@ -25,16 +65,43 @@ export const targetOption = (description) =>
 
 /** @typedef {"global" | "local"} InstallScope */
 
+/** @param {string} platform */
+function platformOf(platform) {
+  const found = Object.hasOwn(PLATFORMS, platform) ? PLATFORMS[platform] : undefined;
+  if (!found) throw new UsageError(`Unknown platform "${platform}"; use one of ${PLATFORM_NAMES.join(", ")}.`);
+  return found;
+}
+
+/** @param {InstallScope} scope @param {string} projectDir */
+const baseOf = (scope, projectDir) => (scope === "local" ? projectDir : os.homedir());
+
 /**
+ * The folder an agent loads skills from, where skild installs them.
  * @param {string} platform
  * @param {InstallScope} scope
  * @param {string} projectDir the project root for --local
  */
 export function skillsDir(platform, scope, projectDir) {
-  const rel = PLATFORMS[platform]?.[scope];
-  if (!rel) throw new UsageError(`Unknown platform "${platform}"; use one of ${PLATFORM_NAMES.join(", ")}.`);
-  return path.join(scope === "local" ? projectDir : os.homedir(), rel);
+  return path.join(baseOf(scope, projectDir), platformOf(platform)[scope]);
 }
+
+/**
+ * Older folders of this agent that skild installed into before (still searched, never installed into).
+ * @param {string} platform
+ * @param {InstallScope} scope
+ * @param {string} projectDir
+ */
+export function legacySkillsDirs(platform, scope, projectDir) {
+  return (platformOf(platform).legacy?.[scope] ?? []).map((rel) => path.join(baseOf(scope, projectDir), rel));
+}
+
+/**
+ * The folder name of a skill for this agent: `publisher__skill` (unique across publishers), or the
+ * bare skill name where the agent insists the folder equals the SKILL.md name (Roo, Cline).
+ * @param {string} platform
+ * @param {{name: string, installDir: string}} skill
+ */
+export const installDirFor = (platform, skill) => (platformOf(platform).bareFolder ? skill.name : skill.installDir);
 
 /**
  * `-t codex -t claude`, `-t codex,claude`, `--all` → platform names. `fallback` when none is named.
@@ -54,6 +121,27 @@ export function selectPlatforms(values, fallback) {
     }
   }
   return [...new Set(named)];
+}
+
+/**
+ * One target per distinct folder (codex, goose and agents share `.agents/skills`): the first
+ * platform named for a folder installs there once.
+ * @param {string[]} platforms
+ * @param {InstallScope} scope
+ * @param {string} projectDir
+ * @returns {{platform: string, scope: InstallScope}[]}
+ */
+export function distinctTargets(platforms, scope, projectDir) {
+  const seen = new Set();
+  /** @type {{platform: string, scope: InstallScope}[]} */
+  const targets = [];
+  for (const platform of platforms) {
+    const key = `${skillsDir(platform, scope, projectDir)}\0${PLATFORMS[platform].bareFolder ? "bare" : ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    targets.push({ platform, scope });
+  }
+  return targets;
 }
 
 /** @param {string} platform @param {InstallScope} scope */

@@ -64,7 +64,7 @@ describe("skild install when the connection or the process dies", () => {
     cli?.cleanup();
     cli = createSandbox(server.url);
     await cli.ok(["install", "@acme/victim@1.0.0", "-t", "codex", "--local"]);
-    return { sandbox: cli, skills: path.join(cli.project, ".codex/skills"), before: snapshot(cli.project) };
+    return { sandbox: cli, skills: path.join(cli.project, ".agents/skills"), before: snapshot(cli.project) };
   }
   const installV2ViaFake = ["install", "@acme/victim@2.0.0", "-t", "codex", "--local", "--registry"];
 
@@ -143,7 +143,7 @@ describe("skild recovers from a crash it cannot have timed", () => {
     cli = createSandbox(server.url);
     await cli.ok(["install", "@acme/victim@1.0.0", "-t", "codex", "--local"]);
     const before = snapshot(cli.project);
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     const target = path.join(skills, "acme__victim");
     const aside = path.join(skills, `.skild-old-acme__victim-${owner}-1a2b3c4d`);
     const temp = path.join(skills, `.skild-tmp-acme__victim-${owner}-Xy9Qz1`);

@@ -95,7 +95,7 @@ describe("skild install refuses bad downloads", () => {
       /skild: Integrity check failed for @acme\/victim@2\.0\.0: expected sha512-\S+, got sha512-\S+\. The download was corrupted or tampered with; nothing was installed\.\n$/,
     );
     expect(snapshot(cli.project)).toEqual(before);
-    expect(readdirSync(path.join(cli.project, ".codex/skills"))).toEqual(["acme__victim"]);
+    expect(readdirSync(path.join(cli.project, ".agents/skills"))).toEqual(["acme__victim"]);
   });
 
   it("metadata that lies about the integrity: same refusal", async () => {
@@ -170,9 +170,9 @@ describe("skild install refuses bad downloads", () => {
     expect(stderr).toContain(message);
     expect(stderr.trim().split("\n").at(-1)).toMatch(/^skild: The tarball entry/);
     expect(snapshot(cli.project)).toEqual(before);
-    expect(readdirSync(path.join(cli.project, ".codex/skills"))).toEqual(["acme__victim"]);
-    expect(existsSync(path.join(cli.project, ".codex/escape.txt"))).toBe(false);
-    expect(existsSync(path.join(cli.project, ".codex/skills/escape.txt"))).toBe(false);
+    expect(readdirSync(path.join(cli.project, ".agents/skills"))).toEqual(["acme__victim"]);
+    expect(existsSync(path.join(cli.project, ".agents/escape.txt"))).toBe(false);
+    expect(existsSync(path.join(cli.project, ".agents/skills/escape.txt"))).toBe(false);
     expect(existsSync(absoluteTarget)).toBe(false);
   });
 

@@ -68,7 +68,7 @@ describe("skild --help and usage errors", () => {
     const platform = await cli.run(["install", "@acme/hello", "-t", "vim"]);
     expect(platform.code).toBe(2);
     expect(platform.stderr).toContain(
-      'Unknown platform "vim"; use one of claude, codex, copilot, agents, cursor, opencode',
+      'Unknown platform "vim"; use one of claude, codex, copilot, cursor, opencode, gemini, windsurf, goose, kiro, roo, cline, agents',
     );
   });
 

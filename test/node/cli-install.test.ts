@@ -11,14 +11,14 @@ import {
   writeSkillFolder,
 } from "./cli-helpers";
 
-// The platform folders as DESIGN.md states them (global under HOME, local under the project).
+// Some platform folders as DESIGN.md states them (global under HOME, local under the project); each
+// is the first platform --all installs into for its folder. Every agent is in cli-agents.test.ts.
 const PLATFORM_DIRS = {
   claude: { global: ".claude/skills", local: ".claude/skills" },
-  codex: { global: ".codex/skills", local: ".codex/skills" },
-  copilot: { global: ".github/skills", local: ".github/skills" },
-  agents: { global: ".agents/skills", local: ".agents/skills" },
+  codex: { global: ".agents/skills", local: ".agents/skills" },
+  copilot: { global: ".copilot/skills", local: ".github/skills" },
   cursor: { global: ".cursor/skills", local: ".cursor/skills" },
-  opencode: { global: ".config/opencode/skill", local: ".opencode/skill" },
+  opencode: { global: ".config/opencode/skills", local: ".opencode/skills" },
 };
 
 type InstallJson = { installed: { name: string; version: string; status: string; platform: string; dir: string }[] };
@@ -117,7 +117,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(readFileSync(path.join(dir, ".skild/install.json"), "utf8")).toBe(first);
     expect(existsSync(path.join(dir, "local-note.txt"))).toBe(true);
     expect((await cli.ok(["install", "@acme/multi@1.0.0", "-t", "codex"])).stdout).toContain(
-      "is already installed in ~/.codex/skills/acme__multi (codex, global); --force reinstalls it",
+      "is already installed in ~/.agents/skills/acme__multi (codex, global); --force reinstalls it",
     );
 
     const forced = await cli.json<InstallJson>(["install", "@acme/multi@1.0.0", "-t", "codex", "--force"]);
@@ -126,7 +126,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(existsSync(path.join(dir, "local-note.txt"))).toBe(false);
 
     const replaced = await cli.ok(["install", "@acme/multi@1.1.0", "-t", "codex"]);
-    expect(replaced.stdout).toContain("Updated @acme/multi 1.0.0 → 1.1.0 in ~/.codex/skills/acme__multi");
+    expect(replaced.stdout).toContain("Updated @acme/multi 1.0.0 → 1.1.0 in ~/.agents/skills/acme__multi");
     expect(bodyVersion(dir)).toBe("1.1.0");
     // Only the skill folder: no temp or set-aside folder left beside it.
     expect(readdirSync(path.dirname(dir))).toEqual(["acme__multi"]);
@@ -250,13 +250,13 @@ describe("skild install / list / info / search / update / uninstall", () => {
 
   it("uninstall removes the skill from every agent (or the -t ones) and says so when it is not there", async () => {
     fresh();
-    await cli.ok(["install", "@acme/multi", "-t", "claude,codex,agents"]);
+    await cli.ok(["install", "@acme/multi", "-t", "claude,codex,cursor"]);
     const one = await cli.ok(["uninstall", "@acme/multi", "-t", "codex"]);
-    expect(one.stdout).toBe("Removed @acme/multi@2.0.0 from ~/.codex/skills/acme__multi (codex, global)\n");
+    expect(one.stdout).toBe("Removed @acme/multi@2.0.0 from ~/.agents/skills/acme__multi (codex, global)\n");
     expect(existsSync(globalDir("codex"))).toBe(false);
     expect(existsSync(globalDir("claude"))).toBe(true);
     const rest = await cli.json<{ removed: { platform: string }[] }>(["uninstall", "@acme/multi"]);
-    expect(rest.removed.map((r) => r.platform).sort()).toEqual(["agents", "claude"]);
+    expect(rest.removed.map((r) => r.platform).sort()).toEqual(["claude", "cursor"]);
     expect(readdirSync(path.join(cli.home, ".claude/skills"))).toEqual([]);
     const gone = await cli.run(["uninstall", "@acme/multi"]);
     expect(gone.code).toBe(1);

@@ -85,7 +85,7 @@ describe("skild.lock.json", () => {
       "@acme/alpha@1.1.0 codex installed",
       "@acme/beta-skill@0.1.0 cursor installed",
     ]);
-    for (const rel of [".codex/skills/acme__alpha", ".claude/skills/acme__alpha", ".cursor/skills/acme__beta-skill"]) {
+    for (const rel of [".agents/skills/acme__alpha", ".claude/skills/acme__alpha", ".cursor/skills/acme__beta-skill"]) {
       const record = installRecord(path.join(ci.project, rel));
       expect(record.integrity).toBe(installRecord(path.join(dev.project, rel)).integrity);
       expect(readFileSync(path.join(ci.project, rel, "SKILL.md"), "utf8")).toBe(
@@ -96,7 +96,7 @@ describe("skild.lock.json", () => {
     expect(readFileSync(path.join(ci.project, "skild.lock.json"), "utf8")).toBe(
       readFileSync(path.join(dev.project, "skild.lock.json"), "utf8"),
     );
-    expect(existsSync(path.join(ci.home, ".codex"))).toBe(false);
+    expect(existsSync(path.join(ci.home, ".agents"))).toBe(false);
     // Again: nothing to do.
     expect((await ci.ok(["install"])).stdout.trim().split("\n")).toHaveLength(3);
     expect((await ci.ok(["install"])).stdout).not.toContain("Installed");
@@ -105,7 +105,7 @@ describe("skild.lock.json", () => {
   it("fails on an integrity mismatch and leaves what is installed as it was", async () => {
     const cli = machine();
     await cli.ok(["install", "@acme/alpha@1.1.0", "-t", "codex", "--local"]);
-    const dir = path.join(cli.project, ".codex/skills/acme__alpha");
+    const dir = path.join(cli.project, ".agents/skills/acme__alpha");
     const before = readFileSync(path.join(dir, ".skild/install.json"), "utf8");
     const lock = lockOf(cli);
     const wrong = await integrityOf("@acme/alpha", "1.0.0");

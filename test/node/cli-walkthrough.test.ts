@@ -67,7 +67,7 @@ describe("skild walk-through (seed smoke-check)", () => {
 
     const install = await cli.ok(["install", "@acme/hello-skill", "--registry", r, "-t", "codex", "--local"]);
     expect(install.stdout).toContain("Installed @acme/hello-skill@0.0.1");
-    const dir = path.join(cli.project, ".codex/skills/acme__hello-skill");
+    const dir = path.join(cli.project, ".agents/skills/acme__hello-skill");
     expect(readFileSync(path.join(dir, "SKILL.md"), "utf8")).toBe(
       readFileSync(path.join(ROOT, "examples/hello-skill/SKILL.md"), "utf8"),
     );

@@ -138,9 +138,9 @@ describe("names and platforms", () => {
     const home = process.env.HOME;
     process.env.HOME = "/home/someone";
     try {
-      expect(skillsDir("opencode", "global", "/p")).toBe("/home/someone/.config/opencode/skill");
-      expect(skillsDir("opencode", "local", "/p")).toBe("/p/.opencode/skill");
-      expect(skillsDir("copilot", "global", "/p")).toBe("/home/someone/.github/skills");
+      expect(skillsDir("opencode", "global", "/p")).toBe("/home/someone/.config/opencode/skills");
+      expect(skillsDir("opencode", "local", "/p")).toBe("/p/.opencode/skills");
+      expect(skillsDir("copilot", "global", "/p")).toBe("/home/someone/.copilot/skills");
     } finally {
       process.env.HOME = home;
     }

@@ -259,7 +259,9 @@ describe("unknown methods on /skills routes", () => {
     async (method) => {
       for (const path of routes()) {
         const res = await call(path, { method, headers: owner.auth });
-        await expectRefused(res, [404, 405]);
+        // PATCH /skills/:scope/:skill {access} exists (issue 12): without a JSON body it is a 415.
+        const isAccessRoute = method === "PATCH" && path === routes()[0];
+        await expectRefused(res, isAccessRoute ? [415] : [404, 405]);
       }
       // And the skill is still there.
       expect((await call(`/skills/${owner.handle}/known-skill/versions/1.0.0`)).status).toBe(200);

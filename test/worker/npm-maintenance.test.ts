@@ -107,7 +107,7 @@ describe("npm deprecate (PUT of the edited packument)", () => {
     expect((await json(res)).code).toBe("UNKNOWN_VERSION");
   });
 
-  it("refuses edits it cannot store (owners, stars) and never reads a missing `versions` as removal", async () => {
+  it("refuses edits it cannot store (owners that do not exist, stars) and never reads a missing `versions` as removal", async () => {
     const { account, name } = await skillWith(["1.0.0", "1.1.0"]);
     const { _id, _rev } = await forWrite(name, account.auth);
     // `npm owner add bob <name>` sends only these fields to /-rev/.
@@ -116,8 +116,9 @@ describe("npm deprecate (PUT of the edited packument)", () => {
       { _id, _rev, maintainers: [{ name: account.handle }, { name: "bob", email: "bob@example.com" }] },
       account.auth,
     );
-    expect(owners.status).toBe(400);
-    expect((await json(owners)).code).toBe("OWNERS_UNSUPPORTED");
+    // Owners can be changed now (npm-orgs.test.ts), but only to accounts that exist.
+    expect(owners.status).toBe(404);
+    expect((await json(owners)).code).toBe("USER_NOT_FOUND");
     // `npm star` sends users.
     const star = await putJson(`/${escaped(name)}`, { _id, _rev, users: { [account.handle]: true } }, account.auth);
     expect(star.status).toBe(400);

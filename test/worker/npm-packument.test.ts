@@ -149,6 +149,7 @@ describe("buildPackument", () => {
       created_at: "2026-01-01T00:00:00.000Z",
       updated_at: "2026-02-01T00:00:00.000Z",
       revision: 1001,
+      access: "public",
     };
     const versions: PackumentVersionRow[] = Array.from({ length: 1000 }, (_, i) => ({
       version: `1.0.${i}`,
@@ -164,7 +165,11 @@ describe("buildPackument", () => {
       manifest_json: JSON.stringify({ name: "@acme/big", version: `1.0.${i}`, readme: "not here", license: "MIT" }),
       readme: i === 999 ? "# Big" : null,
     }));
-    const doc = buildPackument({ skill, versions, tags: { latest: "1.0.999" } }, "full", "https://r.example");
+    const doc = buildPackument(
+      { skill, versions, tags: { latest: "1.0.999" }, maintainers: ["acme"] },
+      "full",
+      "https://r.example",
+    );
     expect(Object.keys(doc.versions as object)).toHaveLength(1000);
     expect(Object.keys(doc.time as object)).toHaveLength(1002);
     expect(doc._rev).toBe("1001-00000007");
@@ -173,7 +178,11 @@ describe("buildPackument", () => {
     expect(first.deprecated).toBe("old");
     expect(first.readme).toBeUndefined();
     expect(first.dist).toMatchObject({ tarball: "https://r.example/@acme/big/-/big-1.0.0.tgz" });
-    const small = buildPackument({ skill, versions, tags: { latest: "1.0.999" } }, "abbreviated", "https://r.example");
+    const small = buildPackument(
+      { skill, versions, tags: { latest: "1.0.999" }, maintainers: ["acme"] },
+      "abbreviated",
+      "https://r.example",
+    );
     expect((small.versions as Record<string, Record<string, unknown>>)["1.0.0"]).toEqual({
       name: "@acme/big",
       version: "1.0.0",

@@ -101,9 +101,9 @@ describe("web pages", () => {
     expect(html).toContain("<h2>Hello skill</h2>");
     expect(html).toContain("<strong>well</strong>");
     expect(html).toContain('<a href="https://docs.example/guide" rel="nofollow noopener">the guide</a>');
-    expect(html).toContain("&#60;script&#62;document.title = &#39;pwned&#39;&#60;/script&#62;");
-    expect(html).toContain("&#60;img src=x onerror=");
-    expect(html).toContain('<pre><code class="language-sh">skild install &#60;thing&#62;</code></pre>');
+    expect(html).toContain("&lt;script&gt;document.title = 'pwned'&lt;/script&gt;");
+    expect(html).toContain("&lt;img src=x onerror=");
+    expect(html).toContain('<pre><code class="language-sh">skild install &lt;thing&gt;</code></pre>');
     expect(html).not.toMatch(/<script|<img|javascript:/i);
     expect(html).not.toContain("description: Says");
     // The description is escaped too.

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { conflict, notFound, RegistryError, tooManyRequests, unauthorized } from "../errors";
 import { hashPassword, newToken, sha256Hex, verifyPassword } from "./crypto";
 import { handleSchema } from "./names";
+import { clientAddressKey, countSignup } from "./throttle";
 
 export interface Publisher {
   id: number;
@@ -52,7 +53,19 @@ export const publisherJson = (p: Publisher) => ({ handle: p.handle, email: p.ema
 
 const now = () => new Date().toISOString();
 
-export async function signup(db: D1Database, input: z.infer<typeof signupSchema>): Promise<Publisher> {
+/** Who is signing up, for the per-address throttle (no address: not throttled, e.g. in-process tests). */
+export interface SignupThrottle {
+  clientAddress?: string;
+  signupsPerHour: number;
+}
+
+export async function signup(
+  db: D1Database,
+  input: z.infer<typeof signupSchema>,
+  throttle?: SignupThrottle,
+): Promise<Publisher> {
+  const addressKey = clientAddressKey(throttle?.clientAddress);
+  if (throttle && addressKey) await countSignup(db, addressKey, throttle.signupsPerHour);
   const passwordHash = await hashPassword(input.password);
   try {
     const row = await db
@@ -140,7 +153,8 @@ export async function verifyLogin(
     .first<PublisherRow & { password_hash: string }>();
   // One counter per account, whichever way it is named (handle or email).
   const keys = [`account:${row?.handle ?? input.handleOrEmail}`];
-  if (opts.clientAddress) keys.push(`ip:${opts.clientAddress}`);
+  const addressKey = clientAddressKey(opts.clientAddress);
+  if (addressKey) keys.push(`ip:${addressKey}`);
   await countAttempt(db, keys, nowSeconds);
 
   dummyHash ??= hashPassword("not a real password");
@@ -149,7 +163,7 @@ export async function verifyLogin(
   // A success clears the account's count and takes back this attempt from the address's.
   await db.batch([
     db.prepare("DELETE FROM login_failures WHERE key = ?").bind(keys[0]),
-    ...(opts.clientAddress
+    ...(addressKey
       ? [db.prepare("UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE key = ?").bind(keys[1])]
       : []),
   ]);
@@ -163,7 +177,7 @@ export async function verifyLogin(
 export async function loginOrSignup(
   db: D1Database,
   input: { handle: string; password: string; email?: string },
-  opts: { clientAddress?: string; tokenName?: string } = {},
+  opts: { clientAddress?: string; tokenName?: string; signupsPerHour?: number } = {},
 ): Promise<{ token: string; publisher: Publisher; created: boolean }> {
   const credentials = loginSchema.parse({ handleOrEmail: input.handle, password: input.password });
   if (input.email !== undefined) {
@@ -174,7 +188,10 @@ export async function loginOrSignup(
     if (!exists) {
       const fields = signupSchema.parse({ handle: input.handle, email: input.email, password: input.password });
       try {
-        const publisher = await signup(db, fields);
+        const throttle = opts.signupsPerHour
+          ? { clientAddress: opts.clientAddress, signupsPerHour: opts.signupsPerHour }
+          : undefined;
+        const publisher = await signup(db, fields, throttle);
         const token = await createToken(db, publisher.id, { name: opts.tokenName ?? "login" });
         return { token, publisher, created: true };
       } catch (err) {

@@ -4,10 +4,11 @@
 // publish of the same bytes must never find its object deleted.
 import semver from "semver";
 import { badRequest, clip, conflict, notFound } from "../errors";
+import { assertCanWrite } from "./access";
 import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
 import { parseRev } from "./packument";
-import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { describeIfLatest, storedDescription } from "./publish";
 import { skillWriteBatch } from "./read-cache";
 import { getVersion, type SkillRow } from "./skills";
 import { compareVersions, parseExactVersion } from "./versions";
@@ -72,7 +73,7 @@ export async function applyPackumentEdit(
   versions: Record<string, { deprecated?: unknown } | null | undefined>,
   opts: { allowRemoval: boolean },
 ): Promise<{ changed: boolean }> {
-  assertOwner(publisher, skill.scope);
+  await assertCanWrite(db, publisher, skill);
   const states = await versionStates(db, skill.id);
   const changes: VersionChanges = { deprecate: new Map(), unpublish: new Set() };
   for (const [version, doc] of Object.entries(versions)) {
@@ -102,7 +103,7 @@ export async function unpublishVersion(
   skill: SkillRow,
   rawVersion: string,
 ): Promise<{ changed: boolean }> {
-  assertOwner(publisher, skill.scope);
+  await assertCanWrite(db, publisher, skill);
   const version = parseExactVersion(rawVersion);
   const states = await versionStates(db, skill.id);
   const state = states.get(version);
@@ -113,7 +114,7 @@ export async function unpublishVersion(
 
 /** `npm unpublish <name> --force`: every version goes; the skill row (and its used numbers) stays. */
 export async function unpublishSkill(db: D1Database, publisher: Publisher, skill: SkillRow): Promise<void> {
-  assertOwner(publisher, skill.scope);
+  await assertCanWrite(db, publisher, skill);
   const now = new Date().toISOString();
   await skillWriteBatch(db, skill, [
     db

@@ -2,7 +2,40 @@ import { z } from "zod";
 import { HANDLE_RE, HANDLE_RULE, SKILL_NAME_RE, SKILL_NAME_RULE } from "../../common/skill-format.js";
 import { badRequest, clip } from "../errors";
 
-export const handleSchema = z.string().regex(HANDLE_RE, { message: `a handle must be ${HANDLE_RULE}` });
+/** Names no user or organisation may take (one namespace): paths of the site and words that would mislead. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "admin",
+  "api",
+  "about",
+  "account",
+  "docs",
+  "help",
+  "login",
+  "logout",
+  "npm",
+  "org",
+  "orgs",
+  "package",
+  "packages",
+  "registry",
+  "search",
+  "security",
+  "settings",
+  "signup",
+  "skild",
+  "skills",
+  "static",
+  "team",
+  "teams",
+  "user",
+  "users",
+  "www",
+]);
+
+export const handleSchema = z
+  .string()
+  .regex(HANDLE_RE, { message: `a handle must be ${HANDLE_RULE}` })
+  .refine((handle) => !RESERVED_NAMES.has(handle), { message: "that name is reserved" });
 
 export interface SkillName {
   scope: string;

@@ -2,6 +2,7 @@
 // Loading is one D1 batch (the skill row, every live version, the tags); building is a pure function
 // of those rows and the request origin, so a 1,000-version skill costs one pass over its rows.
 // read-cache.ts keeps the rows and the built JSON per (skill, form, origin) between writes.
+import { levelSql, WRITE } from "./access";
 import type { SkillName } from "./names";
 import type { SkillRow, VersionRow } from "./skills";
 import { compareVersions } from "./versions";
@@ -18,11 +19,13 @@ export interface PackumentSource {
   skill: SkillRow;
   versions: PackumentVersionRow[];
   tags: Record<string, string>;
+  /** Handles of every account with write on the skill (npm's `maintainers`). */
+  maintainers: string[];
 }
 
 type Json = Record<string, unknown>;
 
-const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, revision";
+const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, revision, access";
 
 /**
  * The skill row, every live version (manifest included) and the dist-tags, in one D1 round trip (a
@@ -30,7 +33,7 @@ const SKILL_COLUMNS = "id, scope, name, description, created_at, updated_at, rev
  */
 export async function loadPackumentSource(db: D1Database, name: SkillName): Promise<PackumentSource | null> {
   const skillId = "(SELECT id FROM skills WHERE scope = ?1 AND name = ?2)";
-  const [skills, versions, tags] = await db.batch([
+  const [skills, versions, tags, maintainers] = await db.batch([
     db.prepare(`SELECT ${SKILL_COLUMNS} FROM skills WHERE scope = ?1 AND name = ?2`).bind(name.scope, name.name),
     db
       .prepare(
@@ -44,6 +47,12 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(`SELECT tag, version FROM dist_tags WHERE skill_id = ${skillId} ORDER BY tag`)
       .bind(name.scope, name.name),
+    db
+      .prepare(
+        `SELECT p.handle FROM publishers p WHERE ${levelSql(skillId, "?1", "p.id")} >= ${WRITE}
+         AND p.id IN (${WRITER_CANDIDATES(skillId)}) ORDER BY p.handle`,
+      )
+      .bind(name.scope, name.name),
   ]);
   const skill = skills.results[0] as SkillRow | undefined;
   if (!skill) return null;
@@ -53,8 +62,19 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
       compareVersions(a.version, b.version),
     ),
     tags: Object.fromEntries((tags.results as { tag: string; version: string }[]).map((r) => [r.tag, r.version])),
+    maintainers: (maintainers.results as { handle: string }[]).map((r) => r.handle),
   };
 }
+
+/** Accounts that may have write on a skill (narrows the maintainers query before the exact level check). */
+const WRITER_CANDIDATES = (skillId: string) => `
+  SELECT publisher_id FROM scopes WHERE name = ?1 AND kind = 'user'
+  UNION SELECT m.publisher_id FROM scopes o JOIN org_members m ON m.org_id = o.id WHERE o.name = ?1 AND m.role = 'owner'
+  UNION SELECT publisher_id FROM user_grants WHERE skill_id = ${skillId}
+  UNION SELECT tm.publisher_id FROM team_grants g JOIN team_members tm ON tm.team_id = g.team_id
+        WHERE g.skill_id = ${skillId} AND g.permission = 'read-write'
+  UNION SELECT om.publisher_id FROM team_grants g JOIN teams t ON t.id = g.team_id JOIN org_members om ON om.org_id = t.org_id
+        WHERE g.skill_id = ${skillId} AND g.permission = 'read-write' AND t.name = 'developers'`;
 
 /** CouchDB-style revision npm echoes back in `PUT /<name>/-rev/<rev>`: the skill's revision counter first. */
 export const packumentRev = (skill: Pick<SkillRow, "id" | "revision">) =>
@@ -159,9 +179,9 @@ export function buildPackument(source: PackumentSource, form: PackumentForm, ori
   const time: Record<string, string> = { created: skill.created_at, modified: skill.updated_at };
   for (const row of versions) time[row.version] = row.published_at;
   const readme = versions.find((row) => row.readme !== null)?.readme ?? "";
-  // The owner of a scope is the publisher with that handle. Emails stay private; npm prints an empty
-  // one as nothing but a missing one as "<undefined>".
-  const maintainers = [{ name: skill.scope, email: "" }];
+  // Every account with write (`npm owner ls`). Emails stay private; npm prints an empty one as
+  // nothing but a missing one as "<undefined>".
+  const maintainers = source.maintainers.map((handle) => ({ name: handle, email: "" }));
   return {
     _id: name,
     _rev: packumentRev(skill),

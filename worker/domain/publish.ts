@@ -2,13 +2,15 @@
 // the npm facade with the decoded attachment and the manifest npm sent.
 import semver from "semver";
 import ssri from "ssri";
-import { checkSkillMdName, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
+import { checkSkillMdName, checkSpecFrontmatter, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
 import type { Deps } from "../env";
-import { badRequest, conflict, forbidden, serviceUnavailable, tooLarge } from "../errors";
+import { badRequest, conflict, serviceUnavailable, tooLarge } from "../errors";
+import { assertCanPublish, type SkillAccess } from "./access";
 import type { Publisher } from "./accounts";
 import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
+import { ensureTarballStored } from "./orphan-sweep";
 import { skillWriteBatch } from "./read-cache";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
@@ -26,6 +28,8 @@ export interface PublishInput {
    * can never differ from what they install ("manifest confusion").
    */
   manifest?: Record<string, unknown>;
+  /** Who may read a NEW skill (npm `--access`, `?access=`); an existing skill keeps its access (change it with `npm access`). */
+  access?: SkillAccess;
 }
 
 export interface PublishResult {
@@ -38,15 +42,6 @@ export interface PublishResult {
   fileCount: number;
   unpackedSize: number;
   distTags: Record<string, string>;
-}
-
-export function assertOwner(publisher: Publisher, scope: string): void {
-  if (publisher.handle !== scope) {
-    throw forbidden(
-      `You are logged in as ${publisher.handle}; only ${scope} can publish or change @${scope}/*.`,
-      "NOT_OWNER",
-    );
-  }
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -91,7 +86,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const { db, artifacts, limits } = deps;
   const { skill, tarball } = input;
   const name = canonicalName(skill);
-  assertOwner(input.publisher, skill.scope);
+  await assertCanPublish(db, input.publisher, skill);
   const tag = input.tag === undefined ? undefined : parseDistTag(input.tag);
 
   // 1. Validate everything before touching storage.
@@ -124,6 +119,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   let frontmatter: { name: string; description: string };
   try {
     frontmatter = parseSkillMd(skillMd).frontmatter;
+    checkSpecFrontmatter(frontmatter); // Agent Skills spec: a 400 naming the rule; warnings are the client's to show
     checkSkillMdName(frontmatter.name, skill);
   } catch (err) {
     if (err instanceof SkillFormatError) throw badRequest(err.message, err.code);
@@ -135,13 +131,16 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   assertClaimedDigests(input.manifest, { integrity, shasum });
 
   // A cheap early answer for the common case; the unique key below decides real races.
-  const existing = await db
-    .prepare(
-      "SELECT v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
-    )
-    .bind(skill.scope, skill.name, version)
-    .first<{ unpublished_at: string | null }>();
-  if (existing) throw versionTaken(name, version, existing.unpublished_at !== null);
+  const existing = await existingVersion(db, skill, version);
+  if (existing) {
+    // A retry whose first attempt landed: make sure its bytes are there (a sweep may have raced it).
+    if (existing.integrity === integrity) {
+      await ensureTarballStored(artifacts, artifactKey(sha256), tarball, { integrity }).catch((err) =>
+        console.error("publish: could not re-check the tarball of an existing version", err),
+      );
+    }
+    throw versionTaken(name, version, existing);
+  }
 
   // 2. Bytes first: a version row must never point at a missing object. An object left behind by
   // a failed D1 write is harmless (content-addressed) and reused by the retry.
@@ -159,10 +158,20 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const statements = [
     db
       .prepare(
-        `INSERT INTO skills (scope, name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+        `INSERT INTO skills (scope, name, description, created_at, updated_at, access) VALUES (?1, ?2, ?3, ?4, ?4, ?5)
          ON CONFLICT (scope, name) DO UPDATE SET updated_at = excluded.updated_at, revision = revision + 1`,
       )
-      .bind(skill.scope, skill.name, description, now),
+      .bind(skill.scope, skill.name, description, now, input.access ?? "public"),
+    // A new skill of an org gives its `developers` team read-write (revision 1 = created by this batch).
+    db
+      .prepare(
+        `INSERT INTO team_grants (team_id, skill_id, permission)
+         SELECT t.id, s.id, 'read-write' FROM skills s JOIN scopes o ON o.name = s.scope AND o.kind = 'org'
+         JOIN teams t ON t.org_id = o.id AND t.name = 'developers'
+         WHERE s.scope = ?1 AND s.name = ?2 AND s.revision = 1
+         ON CONFLICT (team_id, skill_id) DO NOTHING`,
+      )
+      .bind(skill.scope, skill.name),
     db
       .prepare(
         `INSERT INTO versions (skill_id, version, sort_key, prerelease, integrity, shasum, sha256, size, unpacked_size,
@@ -221,11 +230,22 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
-    if (/UNIQUE constraint failed: versions/.test(String(err))) throw versionTaken(name, version, false);
+    if (/UNIQUE constraint failed: versions/.test(String(err))) {
+      throw versionTaken(name, version, await existingVersion(db, skill, version));
+    }
+    if (/SWEEP_IN_PROGRESS/.test(String(err))) {
+      throw storageFailed("was cleaning up this tarball's old copy; nothing was published. Try again.", err);
+    }
     throw storageFailed(
       "could not record the version. Try again: a retry is safe (409 VERSION_EXISTS means it was recorded after all).",
       err,
     );
+  }
+
+  try {
+    await ensureTarballStored(artifacts, key, tarball, { integrity });
+  } catch (err) {
+    throw storageFailed("recorded the version but could not confirm its tarball. Publish again to repair it.", err);
   }
 
   const skillRow = await db
@@ -303,11 +323,29 @@ function storageFailed(what: string, err: unknown) {
   return serviceUnavailable(`The registry ${what}`, "STORAGE_UNAVAILABLE");
 }
 
-function versionTaken(name: string, version: string, unpublished: boolean) {
+type ExistingVersion = { integrity: string; unpublished_at: string | null };
+
+/** The version row that won a race for this number (read after our batch lost on the unique key). */
+function existingVersion(db: D1Database, skill: SkillName, version: string): Promise<ExistingVersion | null> {
+  return db
+    .prepare(
+      "SELECT v.integrity, v.unpublished_at FROM versions v JOIN skills s ON s.id = v.skill_id WHERE s.scope = ? AND s.name = ? AND v.version = ?",
+    )
+    .bind(skill.scope, skill.name, version)
+    .first<ExistingVersion>();
+}
+
+/**
+ * Any republish is a 409, identical bytes included (as on the npm registry). The body carries the
+ * existing version's `integrity`, so a client whose reply was lost can tell "mine landed" (equal to
+ * what it sent) from "someone else's" without weakening immutability.
+ */
+function versionTaken(name: string, version: string, existing: ExistingVersion | null) {
   return conflict(
-    unpublished
+    existing?.unpublished_at
       ? `${name}@${version} was published and then unpublished; a version number is never reused. Bump the version.`
       : `${name}@${version} already exists; versions are immutable. Bump the version to publish a change.`,
     "VERSION_EXISTS",
+    existing ? { integrity: existing.integrity } : {},
   );
 }

@@ -7,6 +7,8 @@
 // Every write to a skill goes through `skillWriteBatch`, which drops that skill's entries and all
 // listings once D1 has committed, so within an isolate the next read sees the write. Other isolates
 // (and other colos) keep their copy for at most the TTL: see docs/performance.md.
+
+import type { SkillAccess } from "./access";
 import type { ArtifactStore } from "./artifact-store";
 import { artifactKey } from "./artifact-store";
 import type { SkillName } from "./names";
@@ -83,6 +85,10 @@ class ByteLru<V> {
     this.total = 0;
   }
 
+  keys(): string[] {
+    return [...this.entries.keys()];
+  }
+
   private evict(): void {
     for (const [key, entry] of this.entries) {
       if (this.total <= this.budget) break;
@@ -144,14 +150,24 @@ export interface TarballRef {
   key: string;
   integrity: string;
   size: number;
+  /** The skill the tarball belongs to and its access, for the access check (at most SKILL_TTL_MS old). */
+  skill: { id: number; access: SkillAccess };
 }
 
 /** Everything cached about one skill; dropped as a whole by a write to it. */
 class SkillEntry {
   snapshot: SkillSnapshot | null = null;
-  readonly refs = new Map<string, { ref: TarballRef; expires: number }>();
+  /**
+   * Until when "no such skill" is the cached answer. A missing name is cached exactly as long as a
+   * snapshot, so a private skill (cached, then refused) and a name that never existed cost the same.
+   */
+  missingUntil = 0;
+  /** A version's location (immutable, kept TARBALL_REF_TTL_MS), or null for "no such version" (SKILL_TTL_MS). */
+  readonly refs = new Map<string, { ref: Omit<TarballRef, "skill"> | null; expires: number }>();
+  /** The skill's id and access, re-read every SKILL_TTL_MS: a change of access reaches every isolate in that bound. */
+  access: { skill: TarballRef["skill"]; expires: number } | null = null;
   bytes(): number {
-    return (this.snapshot?.bytes ?? 0) + this.refs.size * 256;
+    return 128 + (this.snapshot?.bytes ?? 0) + this.refs.size * 256;
   }
 }
 
@@ -188,12 +204,17 @@ export async function readSkill(
 ): Promise<SkillSnapshot | null> {
   const key = skillKey(name);
   if (!opts.fresh) {
-    const snapshot = skills.get(key)?.snapshot;
+    const entry = skills.get(key);
+    const snapshot = entry?.snapshot;
     if (snapshot && snapshot.expires > Date.now()) return snapshot;
+    if (entry && entry.missingUntil > Date.now()) return null;
   }
   const started = epoch;
   const source = await loadPackumentSource(db, name);
-  if (!source) return null;
+  if (!source) {
+    if (epoch === started) entryFor(key).missingUntil = Date.now() + SKILL_TTL_MS;
+    return null;
+  }
   const snapshot = new SkillSnapshot(source, key);
   if (epoch === started) {
     const entry = entryFor(key);
@@ -203,33 +224,52 @@ export async function readSkill(
   return snapshot;
 }
 
-/** Where a live version's tarball is, or null (no such skill or version, or unpublished). */
+/**
+ * Where a live version's tarball is, with the skill's access for the caller's check, or null (no such
+ * skill or version, or unpublished). The location is immutable and kept TARBALL_REF_TTL_MS; the access
+ * never more than SKILL_TTL_MS, so a cached location never outlives a change of access by more.
+ */
 export async function readTarballRef(db: D1Database, name: SkillName, version: string): Promise<TarballRef | null> {
   const key = skillKey(name);
   const entry = skills.get(key);
+  const now = Date.now();
   const snapshot = entry?.snapshot;
-  if (snapshot && snapshot.expires > Date.now()) {
+  if (snapshot && snapshot.expires > now) {
     const row = snapshot.version(version);
-    return row ? { key: artifactKey(row.sha256), integrity: row.integrity, size: row.size } : null;
+    const { id, access } = snapshot.source.skill;
+    return row
+      ? { key: artifactKey(row.sha256), integrity: row.integrity, size: row.size, skill: { id, access } }
+      : null;
   }
+  if (entry && entry.missingUntil > now) return null;
   const cached = entry?.refs.get(version);
-  if (cached && cached.expires > Date.now()) return cached.ref;
+  if (cached && cached.expires > now && (cached.ref === null || (entry?.access && entry.access.expires > now))) {
+    return cached.ref && entry?.access ? { ...cached.ref, skill: entry.access.skill } : null;
+  }
   const started = epoch;
+  // One query: the skill's id and access (even when the version is missing) and the version's location.
   const row = await db
     .prepare(
-      `SELECT v.sha256, v.integrity, v.size FROM versions v JOIN skills s ON s.id = v.skill_id
-       WHERE s.scope = ? AND s.name = ? AND v.version = ? AND v.unpublished_at IS NULL`,
+      `SELECT s.id, s.access, v.sha256, v.integrity, v.size FROM skills s
+       LEFT JOIN versions v ON v.skill_id = s.id AND v.version = ?3 AND v.unpublished_at IS NULL
+       WHERE s.scope = ?1 AND s.name = ?2`,
     )
     .bind(name.scope, name.name, version)
-    .first<{ sha256: string; integrity: string; size: number }>();
-  if (!row) return null;
-  const ref = { key: artifactKey(row.sha256), integrity: row.integrity, size: row.size };
+    .first<{ id: number; access: SkillAccess; sha256: string | null; integrity: string | null; size: number | null }>();
+  if (!row) {
+    if (epoch === started) entryFor(key).missingUntil = Date.now() + SKILL_TTL_MS;
+    return null;
+  }
+  const skill = { id: row.id, access: row.access };
+  const ref =
+    row.sha256 === null ? null : { key: artifactKey(row.sha256), integrity: row.integrity ?? "", size: row.size ?? 0 };
   if (epoch === started) {
     const target = entryFor(key);
-    target.refs.set(version, { ref, expires: Date.now() + TARBALL_REF_TTL_MS });
+    target.access = { skill, expires: Date.now() + SKILL_TTL_MS };
+    target.refs.set(version, { ref, expires: Date.now() + (ref ? TARBALL_REF_TTL_MS : SKILL_TTL_MS) });
     skills.resize(key, target, target.bytes());
   }
-  return ref;
+  return ref ? { ...ref, skill } : null;
 }
 
 /**
@@ -274,6 +314,30 @@ function invalidateSkill(name: SkillName): void {
   const key = skillKey(name);
   skills.delete(key);
   listings.clear();
+}
+
+/**
+ * Drops everything cached about every skill of a scope, and every listing: a change of membership
+ * or of a team can change who reads or writes any of them (and their `maintainers`).
+ */
+function invalidateScope(scope: string): void {
+  epoch += 1;
+  const prefix = `${scope}/`;
+  for (const key of skills.keys()) if (key.startsWith(prefix)) skills.delete(key);
+  listings.clear();
+}
+
+/** An org's rows (members, teams, grants) in one D1 batch, then its skills' cached reads are dropped. */
+export async function scopeWriteBatch(
+  db: D1Database,
+  scope: string,
+  statements: D1PreparedStatement[],
+): Promise<D1Result[]> {
+  try {
+    return await db.batch(statements);
+  } finally {
+    invalidateScope(scope);
+  }
 }
 
 /**

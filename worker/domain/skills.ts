@@ -1,6 +1,7 @@
 // Read side of the registry: skills, versions and dist-tags as the routers of both dialects need them.
 import semver from "semver";
 import { badRequest, clip, notFound } from "../errors";
+import { levelSql, READ, type SkillAccess } from "./access";
 import { canonicalName, type SkillName } from "./names";
 import { compareVersions, pickFromRange } from "./versions";
 
@@ -12,6 +13,7 @@ export interface SkillRow {
   created_at: string;
   updated_at: string;
   revision: number;
+  access: SkillAccess;
 }
 
 /** One version without its (large) manifest and readme. */
@@ -34,7 +36,7 @@ const VERSION_COLUMNS =
 export async function findSkill(db: D1Database, skill: SkillName): Promise<SkillRow | null> {
   return db
     .prepare(
-      "SELECT id, scope, name, description, created_at, updated_at, revision FROM skills WHERE scope = ? AND name = ?",
+      "SELECT id, scope, name, description, created_at, updated_at, revision, access FROM skills WHERE scope = ? AND name = ?",
     )
     .bind(skill.scope, skill.name)
     .first<SkillRow>();
@@ -105,10 +107,19 @@ export interface SkillSummary {
   description: string;
   latest: string | null;
   updatedAt: string;
+  access: SkillAccess;
 }
 
-type SummaryRow = { scope: string; name: string; description: string; updated_at: string; latest: string | null };
+type SummaryRow = {
+  scope: string;
+  name: string;
+  description: string;
+  updated_at: string;
+  latest: string | null;
+  access?: SkillAccess;
+};
 const toSummary = (r: SummaryRow): SkillSummary => ({
+  access: r.access ?? "public",
   name: canonicalName(r),
   scope: r.scope,
   description: r.description,
@@ -124,6 +135,7 @@ export async function recentSkills(db: D1Database, limit: number): Promise<Skill
               (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
        FROM skills s
        WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
+         AND s.access = 'public'
        ORDER BY s.updated_at DESC LIMIT ?`,
     )
     .bind(limit)
@@ -138,9 +150,28 @@ export async function recentSkills(db: D1Database, limit: number): Promise<Skill
  */
 export async function searchSkills(
   db: D1Database,
-  opts: { q?: string; limit: number; after?: SkillName; scope?: string; offset?: number; withTotal?: boolean },
+  opts: {
+    q?: string;
+    limit: number;
+    after?: SkillName;
+    scope?: string;
+    offset?: number;
+    withTotal?: boolean;
+    /** Also the restricted skills this account can read (org and account pages); otherwise public only. */
+    readerId?: number;
+    /** Only restricted skills (with readerId: the private skills an account can read). */
+    restrictedOnly?: boolean;
+  },
 ): Promise<{ skills: SkillSummary[]; more: boolean; total?: number }> {
   const where: string[] = ["EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)"];
+  if (opts.readerId !== undefined && Number.isSafeInteger(opts.readerId)) {
+    const readable = `${levelSql("s.id", "s.scope", String(opts.readerId))} >= ${READ}`;
+    where.push(
+      opts.restrictedOnly ? `(s.access = 'restricted' AND ${readable})` : `(s.access = 'public' OR ${readable})`,
+    );
+  } else {
+    where.push("s.access = 'public'");
+  }
   const binds: unknown[] = [];
   if (opts.scope) {
     where.push("s.scope = ?");
@@ -169,7 +200,7 @@ export async function searchSkills(
   const { results } = await db
     .prepare(
       `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
-       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at${total}
+       FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.access${total}
              FROM skills s WHERE ${filter} ORDER BY s.scope, s.name LIMIT ? OFFSET ?) m
        ORDER BY m.scope, m.name`,
     )

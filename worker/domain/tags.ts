@@ -1,8 +1,9 @@
 // Dist-tags after publish: `npm dist-tag add/rm` (and anything else that moves a tag by name).
 import { badRequest, notFound } from "../errors";
+import { assertCanWrite } from "./access";
 import type { Publisher } from "./accounts";
 import { canonicalName } from "./names";
-import { assertOwner, describeIfLatest, storedDescription } from "./publish";
+import { describeIfLatest, storedDescription } from "./publish";
 import { skillWriteBatch } from "./read-cache";
 import { getDistTags, getVersion, type SkillRow } from "./skills";
 import { parseDistTag, parseExactVersion } from "./versions";
@@ -15,7 +16,7 @@ export async function setDistTag(
   rawTag: string,
   rawVersion: unknown,
 ): Promise<Record<string, string>> {
-  assertOwner(publisher, skill.scope);
+  await assertCanWrite(db, publisher, skill);
   const tag = parseDistTag(rawTag);
   const version = parseExactVersion(rawVersion);
   // Moving `latest` moves the skill's description with it (as a publish does).
@@ -53,7 +54,7 @@ export async function removeDistTag(
   skill: SkillRow,
   rawTag: string,
 ): Promise<Record<string, string>> {
-  assertOwner(publisher, skill.scope);
+  await assertCanWrite(db, publisher, skill);
   const tag = parseDistTag(rawTag);
   if (tag === "latest") {
     throw badRequest(

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { login, loginSchema, publisherJson, revokeToken, signup, signupSchema } from "../domain/accounts";
+import { orgsOf } from "../domain/orgs";
 import type { AppEnv } from "../env";
 import { requireAuth } from "../http/auth";
 import { readJson } from "../http/body";
@@ -8,7 +9,11 @@ import { readJson } from "../http/body";
 export const authRoutes = new Hono<AppEnv>()
   .post("/signup", async (c) => {
     const input = await readJson(c, signupSchema);
-    const publisher = await signup(c.get("deps").db, input);
+    const { db, limits } = c.get("deps");
+    const publisher = await signup(db, input, {
+      clientAddress: c.req.header("CF-Connecting-IP"),
+      signupsPerHour: limits.signupsPerHour,
+    });
     return c.json({ publisher: publisherJson(publisher) }, 201);
   })
   .post("/login", async (c) => {
@@ -19,7 +24,10 @@ export const authRoutes = new Hono<AppEnv>()
     });
     return c.json({ token, publisher: publisherJson(publisher) });
   })
-  .get("/me", requireAuth("read"), (c) => c.json({ publisher: publisherJson(c.get("publisher")) }))
+  .get("/me", requireAuth("read"), async (c) => {
+    const publisher = c.get("publisher");
+    return c.json({ publisher: publisherJson(publisher), orgs: await orgsOf(c.get("deps").db, publisher.id) });
+  })
   .post("/logout", requireAuth("read"), async (c) => {
     await revokeToken(c.get("deps").db, c.get("tokenId"));
     return c.json({ ok: true });

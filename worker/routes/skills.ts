@@ -1,16 +1,19 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { assertCanPublish } from "../domain/access";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type SkillName } from "../domain/names";
+import { accessSchema, setSkillAccess } from "../domain/orgs";
 import type { PackumentSource } from "../domain/packument";
-import { assertOwner, publishVersion } from "../domain/publish";
-import { readSkill, readTarballRef, type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
-import { resolveSpec } from "../domain/skills";
+import { publishVersion } from "../domain/publish";
+import { type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
+import { findSkill, resolveSpec } from "../domain/skills";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
 import { requireAuth } from "../http/auth";
-import { readBodyLimited } from "../http/body";
+import { readBodyLimited, readJson } from "../http/body";
 import { serveTarball } from "../http/tarball";
+import { cacheScope, visibleSkill, visibleTarballRef } from "../http/visible";
 
 const listQuery = z.object({
   q: z.string().trim().max(128, { message: "must be at most 128 characters" }).optional(),
@@ -33,11 +36,15 @@ const skillParam = (p: { scope: string; skill: string }): SkillName => ({
   name: parseSkillName(p.skill),
 });
 
-async function readSkillOr404(db: D1Database, name: SkillName): Promise<SkillSnapshot> {
-  const snapshot = await readSkill(db, name);
+/** The skill as this caller may see it: a restricted skill it cannot read answers exactly as a missing one. */
+async function readSkillOr404(c: Context<AppEnv>, name: SkillName): Promise<SkillSnapshot> {
+  const snapshot = await visibleSkill(c, name);
   if (!snapshot) throw notFound(`${canonicalName(name)} does not exist.`, "SKILL_NOT_FOUND");
+  if (snapshot.source.skill.access === "restricted") c.header("Cache-Control", cacheScope(snapshot.source.skill));
   return snapshot;
 }
+
+const patchSchema = z.object({ access: accessSchema });
 
 /** `GET /skills/:scope/:skill`: the skill, its live versions (lowest first) and the readme of `latest`. */
 function skillDetail({ skill, versions, tags }: PackumentSource) {
@@ -79,12 +86,14 @@ export const skillRoutes = new Hono<AppEnv>()
     });
   })
   .get("/:scope/:skill", async (c) => {
-    const snapshot = await readSkillOr404(c.get("deps").db, skillParam(c.req.param()));
+    const snapshot = await readSkillOr404(c, skillParam(c.req.param()));
     const body = snapshot.document("skild:detail", () => skillDetail(snapshot.source));
-    return new Response(body, { headers: { "Content-Type": "application/json" } });
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (snapshot.source.skill.access === "restricted") headers["Cache-Control"] = "private";
+    return new Response(body, { headers });
   })
   .get("/:scope/:skill/versions/:spec", async (c) => {
-    const snapshot = await readSkillOr404(c.get("deps").db, skillParam(c.req.param()));
+    const snapshot = await readSkillOr404(c, skillParam(c.req.param()));
     const { skill, tags } = snapshot.source;
     const version = resolveSpec(skill, c.req.param("spec"), tags, snapshot.liveVersions());
     const row = snapshot.version(version);
@@ -106,9 +115,9 @@ export const skillRoutes = new Hono<AppEnv>()
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {
     const skill = skillParam(c.req.param());
     const version = parseExactVersion(c.req.param("version"));
-    const ref = await readTarballRef(c.get("deps").db, skill, version);
+    const ref = await visibleTarballRef(c, skill, version);
     if (!ref) {
-      await readSkillOr404(c.get("deps").db, skill); // which is missing: the skill or the version
+      await readSkillOr404(c, skill); // which is missing: the skill or the version
       throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
     }
     return serveTarball(c, ref);
@@ -117,7 +126,9 @@ export const skillRoutes = new Hono<AppEnv>()
     const deps = c.get("deps");
     const skill = skillParam(c.req.param());
     // Refuse a stranger's upload before reading it.
-    assertOwner(c.get("publisher"), skill.scope);
+    await assertCanPublish(deps.db, c.get("publisher"), skill);
+    const access = c.req.query("access");
+    const parsedAccess = access ? accessSchema.parse(access) : undefined;
     if (!TARBALL_TYPES.test(c.req.header("Content-Type") ?? "")) {
       throw unsupportedMediaType(
         "Send the .tgz bytes with `Content-Type: application/gzip` (or application/octet-stream).",
@@ -125,7 +136,13 @@ export const skillRoutes = new Hono<AppEnv>()
     }
     const tarball = await readBodyLimited(c, deps.limits.maxTarballBytes);
     const tag = c.req.query("tag");
-    const result = await publishVersion(deps, { publisher: c.get("publisher"), skill, tarball, tag: tag || undefined });
+    const result = await publishVersion(deps, {
+      publisher: c.get("publisher"),
+      skill,
+      tarball,
+      tag: tag || undefined,
+      access: parsedAccess,
+    });
     return c.json(
       {
         name: result.name,
@@ -138,4 +155,16 @@ export const skillRoutes = new Hono<AppEnv>()
       },
       201,
     );
+  })
+  // `{access: "public"|"restricted"}`: who may read the skill (writers only).
+  .patch("/:scope/:skill", requireAuth("write"), async (c) => {
+    const db = c.get("deps").db;
+    const name = skillParam(c.req.param());
+    const { access } = await readJson(c, patchSchema);
+    // Exists for this caller? (A restricted skill it cannot read is a 404, as everywhere.)
+    const visible = await visibleSkill(c, name);
+    const skill = visible && (await findSkill(db, name));
+    if (!skill) throw notFound(`${canonicalName(name)} does not exist.`, "SKILL_NOT_FOUND");
+    const result = await setSkillAccess(db, c.get("publisher"), skill, access);
+    return c.json({ name: canonicalName(name), access: result.access });
   });

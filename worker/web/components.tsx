@@ -21,6 +21,7 @@ export function SkillList({ skills, headingLevel = 3 }: { skills: SkillSummary[]
           <Heading>
             <a href={packagePath(s.name)}>{s.name}</a>
             {s.latest ? <span class="badge">{s.latest}</span> : null}
+            {s.access === "restricted" ? <span class="badge warn">private</span> : null}
           </Heading>
           {s.description ? <p>{s.description}</p> : null}
           <div class="meta">

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
+import { canRead } from "../domain/access";
 import {
   createToken,
   findPublisherByHandle,
@@ -14,8 +15,9 @@ import {
   verifyLogin,
 } from "../domain/accounts";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName } from "../domain/names";
+import { createOrg, findOrg, listMembers, listTeamNames, orgsOf, roleIn, setMember } from "../domain/orgs";
 import { createSession, deleteSession } from "../domain/sessions";
-import { getDistTags, getSkill, getVersion, listVersions, recentSkills, searchSkills } from "../domain/skills";
+import { findSkill, getDistTags, getVersion, listVersions, recentSkills, searchSkills } from "../domain/skills";
 import { parseExactVersion } from "../domain/versions";
 import { describeZodError, notFound, RegistryError, unauthorized } from "../errors";
 import { packagePath } from "./components";
@@ -23,6 +25,7 @@ import { SITE_CSS, SITE_CSS_PATH } from "./css";
 import { AccountPage, LoginPage, LogoutPage } from "./pages/account";
 import { ErrorPage } from "./pages/error";
 import { HomePage, PublisherPage, SearchPage } from "./pages/listing";
+import { OrgPage } from "./pages/org";
 import { PackagePage } from "./pages/package";
 import {
   clearSessionCookie,
@@ -77,7 +80,17 @@ const ANONYMOUS: WebState = { viewer: null, sessionId: null, csrf: "" };
 
 export const webRoutes = new Hono<WebEnv>();
 
-for (const path of ["/", "/search", "/package/*", "/:handle{~[^/]+}", "/login", "/logout", "/account", "/account/*"]) {
+for (const path of [
+  "/",
+  "/search",
+  "/package/*",
+  "/:handle{~[^/]+}",
+  "/:handle{~[^/]+}/members",
+  "/login",
+  "/logout",
+  "/account",
+  "/account/*",
+]) {
   webRoutes.use(path, securityHeaders, loadSession);
 }
 
@@ -117,14 +130,37 @@ webRoutes
     const handle = parseScope(c.req.param("handle").slice(1));
     const db = c.get("deps").db;
     const publisher = await findPublisherByHandle(db, handle);
-    if (!publisher) throw notFound(`There is no publisher ~${handle}.`, "PUBLISHER_NOT_FOUND");
+    const org = publisher ? null : await findOrg(db, handle);
+    if (!publisher && !org) throw notFound(`There is no publisher ~${handle}.`, "PUBLISHER_NOT_FOUND");
     const query = listQuery.parse(c.req.query());
+    const viewer = c.get("web").viewer;
+    // Public skills for everyone; the restricted ones the viewer can read (members), marked on the page.
     const { skills, more } = await searchSkills(db, {
       scope: handle,
       limit: PAGE_SIZE,
       after: query.after ? parseCanonicalName(query.after) : undefined,
+      readerId: viewer?.id,
     });
     const nextAfter = more ? (skills.at(-1)?.name ?? null) : null;
+    if (org) {
+      const role = viewer ? await roleIn(db, org.id, viewer.id) : null;
+      const [members, teams] = role ? await Promise.all([listMembers(db, org), listTeamNames(db, org)]) : [[], []];
+      const added = c.req.query("saved");
+      return c.html(
+        <OrgPage
+          web={c.get("web")}
+          org={org}
+          skills={skills}
+          nextAfter={nextAfter}
+          paged={!!query.after}
+          role={role}
+          members={members}
+          teams={teams}
+          notice={role && added ? `Saved ${added}'s membership.` : undefined}
+        />,
+      );
+    }
+    if (!publisher) throw notFound(`There is no publisher ~${handle}.`, "PUBLISHER_NOT_FOUND");
     return c.html(
       <PublisherPage
         web={c.get("web")}
@@ -134,6 +170,14 @@ webRoutes
         paged={!!query.after}
       />,
     );
+  })
+  // Owners and admins add a member or change a role from the org page.
+  .post("/:handle{~[^/]+}/members", verifiedForm, async (c) => {
+    const viewer = requireViewer(c);
+    const orgName = parseScope(c.req.param("handle").slice(1));
+    const form = c.get("form");
+    const result = await setMember(c.get("deps").db, viewer, orgName, form.get("handle") ?? "", form.get("role") ?? "");
+    return c.redirect(`/~${orgName}?${new URLSearchParams({ saved: result.user })}`, 303);
   })
   .get("/login", async (c) => {
     const next = safeNext(c.req.query("next"));
@@ -183,7 +227,40 @@ webRoutes
     const tokens = await listTokens(c.get("deps").db, viewer.id);
     c.header("Cache-Control", "no-store");
     const notice = c.req.query("revoked") ? "Token revoked. It no longer works." : undefined;
-    return c.html(<AccountPage web={c.get("web")} publisher={viewer} tokens={tokens} notice={notice} />);
+    return c.html(
+      <AccountPage
+        web={c.get("web")}
+        publisher={viewer}
+        tokens={tokens}
+        notice={notice}
+        {...(await accountOrgs(c.get("deps").db, viewer.id))}
+      />,
+    );
+  })
+  // Create an organisation; the viewer becomes its owner.
+  .post("/account/orgs", verifiedForm, async (c) => {
+    const viewer = requireViewer(c);
+    const db = c.get("deps").db;
+    c.header("Cache-Control", "no-store");
+    try {
+      const org = await createOrg(db, viewer, c.get("form").get("name") ?? "");
+      return c.redirect(`/~${org.name}`, 303);
+    } catch (err) {
+      const status = err instanceof RegistryError ? err.status : err instanceof z.ZodError ? 400 : 0;
+      if (status !== 400 && status !== 409) throw err;
+      const error = err instanceof z.ZodError ? `Organisation name: ${describeZodError(err)}` : (err as Error).message;
+      const tokens = await listTokens(db, viewer.id);
+      return c.html(
+        <AccountPage
+          web={c.get("web")}
+          publisher={viewer}
+          tokens={tokens}
+          error={error}
+          {...(await accountOrgs(db, viewer.id))}
+        />,
+        status,
+      );
+    }
   })
   .post("/account/tokens", verifiedForm, async (c) => {
     const viewer = requireViewer(c);
@@ -208,10 +285,24 @@ webRoutes
     return c.redirect("/account?revoked=1", 303);
   });
 
+/** The viewer's orgs and the private skills they can read, for /account. */
+async function accountOrgs(db: D1Database, viewerId: number) {
+  const [orgs, { skills }] = await Promise.all([
+    orgsOf(db, viewerId),
+    searchSkills(db, { limit: 100, readerId: viewerId, restrictedOnly: true }),
+  ]);
+  return { orgs, privateSkills: skills };
+}
+
 async function renderPackage(c: Context<WebEnv>, pinned?: string) {
   const db = c.get("deps").db;
   const params = { scope: c.req.param("scope") ?? "", skill: c.req.param("skill") ?? "" };
-  const skill = await getSkill(db, { scope: parseScope(params.scope), name: parseSkillName(params.skill) });
+  const wanted = { scope: parseScope(params.scope), name: parseSkillName(params.skill) };
+  // A restricted skill the viewer cannot read is answered exactly as a missing one.
+  const viewer = c.get("web").viewer;
+  const skill = await findSkill(db, wanted);
+  const readable = await canRead(db, viewer ? { publisherId: viewer.id } : null, wanted, skill);
+  if (!skill || !readable) throw notFound(`${canonicalName(wanted)} does not exist.`, "SKILL_NOT_FOUND");
   const name = canonicalName(skill);
   const [versions, distTags] = await Promise.all([listVersions(db, skill.id), getDistTags(db, skill.id)]);
   const version = pinned ?? distTags.latest ?? versions.at(-1)?.version;

@@ -2,12 +2,14 @@
 import { Buffer } from "node:buffer";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { assertCanPublish } from "../../domain/access";
 import { formatBytes } from "../../domain/limits";
 import { applyPackumentEdit, assertRev, unpublishSkill, unpublishVersion } from "../../domain/maintenance";
 import { canonicalName, type SkillName } from "../../domain/names";
+import { accessSchema, setMaintainers } from "../../domain/orgs";
 import { buildPackument, buildVersionDoc, type PackumentForm, packumentEtag } from "../../domain/packument";
-import { assertOwner, publishVersion } from "../../domain/publish";
-import { readSkill, readTarballRef } from "../../domain/read-cache";
+import { publishVersion } from "../../domain/publish";
+import { readSkill } from "../../domain/read-cache";
 import { findSkill, resolveSpec, type SkillRow } from "../../domain/skills";
 import { setDistTag } from "../../domain/tags";
 import { parseExactVersion } from "../../domain/versions";
@@ -17,6 +19,7 @@ import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
 import { matchesIfNoneMatch } from "../../http/etag";
 import { serveTarball } from "../../http/tarball";
+import { cacheScope, visibleSkill, visibleTarballRef } from "../../http/visible";
 import { packageNotFound, parsePackagePath, tarballVersion } from "./paths";
 
 const PACKAGE_PATHS = ["/@*", "/%40*"];
@@ -40,15 +43,16 @@ function wantsAbbreviated(accept: string | undefined): boolean {
 async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Response> {
   const forWrite = c.req.query("write") === "true";
   // The document a client edits and sends back with its _rev is read from D1, never from a cache.
-  const snapshot = await readSkill(c.get("deps").db, name, { fresh: forWrite });
+  const snapshot = await visibleSkill(c, name, { fresh: forWrite });
   if (!snapshot || snapshot.source.versions.length === 0) throw packageNotFound(); // or every version unpublished
+  const scope = cacheScope(snapshot.source.skill);
   const form: PackumentForm = !forWrite && wantsAbbreviated(c.req.header("Accept")) ? "abbreviated" : "full";
   const etag = packumentEtag(snapshot.source.skill, form);
   const headers: Record<string, string> = {
     ETag: etag,
     Vary: "Accept",
     // Always revalidate (cheap: 304 by revision), so a publish is visible at once.
-    "Cache-Control": forWrite ? "private, no-store" : "public, max-age=0, must-revalidate",
+    "Cache-Control": forWrite ? "private, no-store" : `${scope}, max-age=0, must-revalidate`,
   };
   if (!forWrite && matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) {
     return new Response(null, { status: 304, headers });
@@ -61,18 +65,19 @@ async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Respon
 
 /** `GET /@acme/x/1.0.0` or `/@acme/x/latest`: one version's manifest, as the registry serves it. */
 async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: string): Promise<Response> {
-  const snapshot = await readSkill(c.get("deps").db, name);
+  const snapshot = await visibleSkill(c, name);
   if (!snapshot) throw packageNotFound();
   const { skill, tags } = snapshot.source;
   const row = snapshot.version(resolveSpec(name, spec, tags, snapshot.liveVersions()));
   if (!row) throw packageNotFound();
+  if (skill.access === "restricted") c.header("Cache-Control", "private");
   return c.json(buildVersionDoc(skill, { ...row, readme: null }, origin(c)));
 }
 
 async function getTarball(c: Context<AppEnv>, name: SkillName, file: string[]): Promise<Response> {
   const version = tarballVersion(name, file);
   if (version === null) throw packageNotFound();
-  const ref = await readTarballRef(c.get("deps").db, name, parseExactVersion(version));
+  const ref = await visibleTarballRef(c, name, parseExactVersion(version));
   if (!ref) throw packageNotFound();
   return serveTarball(c, ref);
 }
@@ -88,6 +93,8 @@ const putBodySchema = z.looseObject({
   versions: z.record(z.string(), z.looseObject({})).optional(),
   "dist-tags": z.record(z.string(), z.unknown()).optional(),
   _attachments: z.record(z.string(), attachmentSchema).optional(),
+  // libnpmpublish sends `access` with every publish: null unless `--access` (or the config) names one.
+  access: accessSchema.nullish(),
 });
 type PutBody = z.infer<typeof putBodySchema>;
 
@@ -168,7 +175,14 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
   const tags = Object.entries(body["dist-tags"] ?? {})
     .filter(([tag, v]) => v === version && tag !== "latest")
     .map(([tag]) => tag);
-  const result = await publishVersion(deps, { publisher, skill: name, tarball, tag: tags[0], manifest });
+  const result = await publishVersion(deps, {
+    publisher,
+    skill: name,
+    tarball,
+    tag: tags[0],
+    manifest,
+    access: body.access ?? undefined,
+  });
   let distTags = result.distTags;
   if (tags.length > 1) {
     const skill = await skillOr404(c, name);
@@ -193,17 +207,7 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
  * Packument fields npm can edit that this registry does not store: refuse them rather than answer
  * 200 and drop them. (Echoing back the values we served, as `npm deprecate` does, is fine.)
  */
-function assertSupportedEdit(body: PutBody, name: SkillName): void {
-  const maintainers = body.maintainers;
-  if (maintainers !== undefined) {
-    const names = Array.isArray(maintainers) ? maintainers.map((m) => (m as { name?: unknown })?.name) : [];
-    if (names.length !== 1 || names[0] !== name.scope) {
-      throw badRequest(
-        `Owners cannot be changed: @${name.scope}/* belongs to the publisher ${name.scope}.`,
-        "OWNERS_UNSUPPORTED",
-      );
-    }
-  }
+function assertSupportedEdit(body: PutBody): void {
   if (body.users !== undefined && Object.keys(body.users ?? {}).length > 0) {
     throw badRequest("Stars are not supported by this registry.", "STARS_UNSUPPORTED");
   }
@@ -213,15 +217,27 @@ function assertSupportedEdit(body: PutBody, name: SkillName): void {
 async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | undefined): Promise<Response> {
   const deps = c.get("deps");
   // Refuse a stranger's upload before reading it.
-  assertOwner(c.get("publisher"), name.scope);
+  await assertCanPublish(deps.db, c.get("publisher"), name);
   const body = await readJson(c, putBodySchema, maxPutBytes(deps.limits.maxTarballBytes));
-  assertSupportedEdit(body, name);
-  if (body.name !== canonicalName(name)) {
-    throw badRequest(`The document is for ${body.name} but the URL names ${canonicalName(name)}.`, "NAME_MISMATCH");
+  assertSupportedEdit(body);
+  // `npm owner add/rm` sends only {_id, _rev, maintainers}; every other edit sends the whole document.
+  const isPublish = rev === undefined && Object.keys(body._attachments ?? {}).length > 0;
+  const documentName = isPublish ? body.name : (body.name ?? body._id);
+  if (documentName !== canonicalName(name)) {
+    throw badRequest(
+      `The document is for ${clip(documentName)} but the URL names ${canonicalName(name)}.`,
+      "NAME_MISMATCH",
+    );
   }
   if (rev === undefined && Object.keys(body._attachments ?? {}).length > 0) return publishFromPut(c, name, body);
   const skill = await skillOr404(c, name);
   assertRev(skill, rev);
+  if (body.maintainers !== undefined) {
+    // The current owners from D1 (not a cache): npm sends the whole new list, and a removal is the difference.
+    const current = (await readSkill(deps.db, name, { fresh: true }))?.source.maintainers ?? [];
+    const { changed } = await setMaintainers(deps.db, c.get("publisher"), skill, current, body.maintainers);
+    if (body.versions === undefined) return c.json({ ok: true, changed });
+  }
   // Unpublishing by omission needs the revision the client edited, so a stale copy cannot drop versions.
   // A document without `versions` changes none (and must not read as "remove them all").
   if (body.versions === undefined) return c.json({ ok: true, changed: false });
@@ -235,7 +251,7 @@ async function putPackage(c: Context<AppEnv>, name: SkillName, rev: string | und
 async function deletePackage(c: Context<AppEnv>, name: SkillName, rest: string[]): Promise<Response> {
   const db = c.get("deps").db;
   const publisher = c.get("publisher");
-  assertOwner(publisher, name.scope);
+  await assertCanPublish(db, publisher, name);
   // Deletes name the revision they were decided on (as CouchDB requires), so a stale client cannot delete.
   const revAt = rest.length - 2;
   if (rest[revAt] !== "-rev") {

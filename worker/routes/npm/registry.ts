@@ -1,12 +1,13 @@
 // npm registry endpoints that are not a package document: dist-tags, search, audit.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { readSkill, searchSkillsCached } from "../../domain/read-cache";
+import { searchSkillsCached } from "../../domain/read-cache";
 import { findSkill } from "../../domain/skills";
 import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
+import { cacheScope, visibleSkill } from "../../http/visible";
 import { packageNotFound, parsePackagePath } from "./paths";
 
 /** `/-/package/<name>/dist-tags[/<tag>]`, the name in any npm spelling. */
@@ -19,7 +20,9 @@ function distTagPath(c: Context<AppEnv>) {
 /** The skill row a dist-tag change applies to (read from D1: writes never start from a cached copy). */
 async function distTagTarget(c: Context<AppEnv>) {
   const { name, tag } = distTagPath(c);
-  const skill = await findSkill(c.get("deps").db, name);
+  // A restricted skill the caller cannot read answers as a missing one, on writes too.
+  const visible = await visibleSkill(c, name);
+  const skill = visible && (await findSkill(c.get("deps").db, name));
   if (!skill) throw packageNotFound();
   return { skill, tag };
 }
@@ -33,9 +36,10 @@ const searchQuery = z.object({
 export const registryRoutes = new Hono<AppEnv>()
   .get("/-/package/*", async (c) => {
     const { name, tag } = distTagPath(c);
-    const snapshot = await readSkill(c.get("deps").db, name);
+    const snapshot = await visibleSkill(c, name);
     if (!snapshot) throw packageNotFound();
     const { tags } = snapshot.source;
+    if (snapshot.source.skill.access === "restricted") c.header("Cache-Control", cacheScope(snapshot.source.skill));
     if (tag === undefined) return c.json(tags);
     if (!Object.hasOwn(tags, tag)) throw packageNotFound();
     return c.json(tags[tag]);

@@ -62,7 +62,11 @@ async function couchLogin(c: Context<AppEnv>): Promise<Response> {
   const { token, publisher, created } = await loginOrSignup(
     c.get("deps").db,
     { handle, password, email: body.email },
-    { clientAddress: c.req.header("CF-Connecting-IP"), tokenName: "npm login" },
+    {
+      clientAddress: c.req.header("CF-Connecting-IP"),
+      tokenName: "npm login",
+      signupsPerHour: c.get("deps").limits.signupsPerHour,
+    },
   );
   return c.json(
     {

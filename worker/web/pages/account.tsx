@@ -1,6 +1,8 @@
 // Logging in, and the account page: tokens with their last use, create one (shown once), revoke one.
 import type { Publisher, TokenInfo } from "../../domain/accounts";
-import { Command, DateTime, Notice } from "../components";
+import type { Role } from "../../domain/orgs";
+import type { SkillSummary } from "../../domain/skills";
+import { Command, DateTime, Notice, SkillList } from "../components";
 import { Layout } from "../layout";
 import type { WebState } from "../session";
 
@@ -60,9 +62,22 @@ export interface AccountPageProps {
   created?: { token: string; name: string };
   notice?: string;
   error?: string;
+  /** The organisations the account belongs to. */
+  orgs?: { name: string; role: Role }[];
+  /** Restricted skills the account can read (its own, its orgs', granted ones). */
+  privateSkills?: SkillSummary[];
 }
 
-export function AccountPage({ web, publisher, tokens, created, notice, error }: AccountPageProps) {
+export function AccountPage({
+  web,
+  publisher,
+  tokens,
+  created,
+  notice,
+  error,
+  orgs = [],
+  privateSkills = [],
+}: AccountPageProps) {
   return (
     <Layout title="Account" web={web}>
       <h1>Account</h1>
@@ -127,6 +142,38 @@ export function AccountPage({ web, publisher, tokens, created, notice, error }: 
           <p class="empty card">No active tokens.</p>
         )}
       </section>
+
+      <section aria-labelledby="orgs-title">
+        <h2 id="orgs-title">Organisations</h2>
+        {orgs.length ? (
+          <ul class="orgs card">
+            {orgs.map((org) => (
+              <li>
+                <a href={`/~${org.name}`}>~{org.name}</a> <span class="muted">({org.role})</span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p class="empty card">You are not a member of any organisation.</p>
+        )}
+        <form class="card" action="/account/orgs" method="post">
+          <input type="hidden" name="csrf" value={web.csrf} />
+          <div class="inline-fields">
+            <div class="field">
+              <label for="org-name">New organisation</label>
+              <input id="org-name" name="name" type="text" maxlength={32} required autocapitalize="none" />
+            </div>
+            <button type="submit">Create organisation</button>
+          </div>
+        </form>
+      </section>
+
+      {privateSkills.length ? (
+        <section aria-labelledby="private-title">
+          <h2 id="private-title">Private skills you can read</h2>
+          <SkillList skills={privateSkills} />
+        </section>
+      ) : null}
 
       <section aria-labelledby="create-title">
         <h2 id="create-title">Create a token</h2>
