@@ -117,7 +117,7 @@ describe("skild install when the connection or the process dies", () => {
     const result = await started.result;
     expect(result.signal).toBe("SIGKILL");
     // The killed run's folder lock stays behind until it goes stale (cli-locks.test.ts); nothing else.
-    const { ".codex/skills/.skild-lock": lockLeft, ...after } = snapshot(sandbox.project);
+    const { ".agents/skills/.skild-lock": lockLeft, ...after } = snapshot(sandbox.project);
     expect(lockLeft).toBe("<dir>");
     expect(after).toEqual(before);
     expect(readdirSync(skills)).toEqual([".skild-lock", "acme__victim"]);

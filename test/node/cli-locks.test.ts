@@ -66,12 +66,12 @@ describe("a lock per skills folder", () => {
       const [a, b] = await Promise.all([cli.run(args), cli.run(args)]);
       expect([a.code, b.code]).toEqual([0, 0]);
       const lines = [a.stdout, b.stdout].map((s) => s.trim()).sort();
-      expect(lines[0]).toMatch(/^@acme\/shared@1\.0\.0 is already installed in \.codex\/skills\/acme__shared/);
-      expect(lines[1]).toMatch(/^Installed @acme\/shared@1\.0\.0 into \.codex\/skills\/acme__shared/);
+      expect(lines[0]).toMatch(/^@acme\/shared@1\.0\.0 is already installed in \.agents\/skills\/acme__shared/);
+      expect(lines[1]).toMatch(/^Installed @acme\/shared@1\.0\.0 into \.agents\/skills\/acme__shared/);
     } finally {
       tarballDelayMs = 0;
     }
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     expect(readdirSync(skills)).toEqual(["acme__shared"]); // no lock, temp or intent left behind
     expect(lockfileOf(cli).skills["@acme/shared"]).toMatchObject({ version: "1.0.0", platforms: ["codex"] });
     expect(existsSync(path.join(cli.project, "skild.lock.json.lock"))).toBe(false);
@@ -79,7 +79,7 @@ describe("a lock per skills folder", () => {
 
   it("with SKILD_LOCK_WAIT short, the second install fails clearly instead of waiting", async () => {
     const cli = fresh(fake.url);
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     tarballDelayMs = 4000;
     try {
       const first = cli.start(["install", "@acme/shared", "-t", "codex", "--local"]);
@@ -101,7 +101,7 @@ describe("a lock per skills folder", () => {
 
   it("a stale lock (its skild died long ago) is taken over, and released afterwards", async () => {
     const cli = fresh();
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     mkdirSync(path.join(skills, LOCK), { recursive: true });
     backdate(path.join(skills, LOCK), 60);
     const { stdout } = await cli.ok(["install", "@acme/shared", "-t", "codex", "--local"], {
@@ -121,7 +121,7 @@ describe("skild.lock.json after a crash between the folder and the lockfile", ()
   async function crashedProject(change: (target: string) => void) {
     const cli = fresh();
     await cli.ok(["install", "@acme/crashy@1.0.0", "-t", "codex", "--local"]);
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     const target = path.join(skills, "acme__crashy");
     change(target);
     const intent = path.join(skills, `.skild-intent-acme__crashy-${deadPid()}-0badf00d.json`);
@@ -135,7 +135,7 @@ describe("skild.lock.json after a crash between the folder and the lockfile", ()
   it("killed after installing 2.0.0: the next `skild install` records 2.0.0 instead of going back", async () => {
     const other = fresh();
     await other.ok(["install", "@acme/crashy@2.0.0", "-t", "codex", "--local"]);
-    const v2 = path.join(other.project, ".codex/skills/acme__crashy");
+    const v2 = path.join(other.project, ".agents/skills/acme__crashy");
     const { cli, skills, target } = await crashedProject((dir) => {
       rmSync(dir, { recursive: true });
       cpSync(v2, dir, { recursive: true });
@@ -166,7 +166,7 @@ describe("skild.lock.json after a crash between the folder and the lockfile", ()
   it("an intent of a skild that still holds the lock is left alone", async () => {
     const cli = fresh();
     await cli.ok(["install", "@acme/crashy@1.0.0", "-t", "codex", "--local"]);
-    const skills = path.join(cli.project, ".codex/skills");
+    const skills = path.join(cli.project, ".agents/skills");
     // A live lock (just made, so fresh) stands for a skild mid-install.
     mkdirSync(path.join(skills, LOCK));
     const intent = path.join(skills, `.skild-intent-acme__crashy-${process.pid}-0badf00d.json`);

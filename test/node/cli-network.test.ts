@@ -176,7 +176,7 @@ describe("retries against a flaky registry", () => {
       body: JSON.stringify({ error: "Bad gateway.", code: "BAD_GATEWAY" }),
     });
     await cli.ok(["install", "@acme/net", "-t", "codex", "--local"]);
-    expect(installRecord(path.join(cli.project, ".codex/skills/acme__net")).resolvedVersion).toBe("1.0.0");
+    expect(installRecord(path.join(cli.project, ".agents/skills/acme__net")).resolvedVersion).toBe("1.0.0");
     expect(fake.requests.filter((r) => r.endsWith("/tarball")).length).toBeGreaterThanOrEqual(2);
   });
 });
@@ -402,7 +402,7 @@ describe("proxies from the environment", () => {
       await cli.ok(["install", "@acme/net", "-t", "codex", "--local"], {
         env: { ...NO_PROXY_ENV, ...NO_BYPASS_ENV, HTTP_PROXY: `http://proxyuser:s3cret-pass@${proxy.address}` },
       });
-      expect(installRecord(path.join(cli.project, ".codex/skills/acme__net")).resolvedVersion).toBe("1.0.0");
+      expect(installRecord(path.join(cli.project, ".agents/skills/acme__net")).resolvedVersion).toBe("1.0.0");
       expect(proxy.tunnels.length).toBeGreaterThanOrEqual(1);
       for (const t of proxy.tunnels) expect(t).toEqual({ target: registryHost(), auth: expected });
     } finally {

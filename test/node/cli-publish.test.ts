@@ -210,7 +210,8 @@ describe("skild init / validate / publish", () => {
     const theirs = await cli.run(["publish", "--dir", foreign, "--name", "@someone-else/dup"]);
     expect(theirs.code).toBe(1);
     expect(theirs.stderr).toBe(
-      "skild: You are logged in as acme; only someone-else can publish or change @someone-else/*.\n",
+      // Since orgs (issue 12) a scope may be an org, so the refusal names the rule, not one owner.
+      "skild: You are logged in as acme; publishing @someone-else/dup needs write access to it (your own scope, or an organisation you are a member of).\n",
     );
 
     const anonymous = createSandbox(server.url);
