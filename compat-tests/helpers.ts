@@ -280,23 +280,75 @@ export async function createAccount(server: RegistryServer, handle = "acme"): Pr
   return { handle, password, token };
 }
 
-/** Publishes versions through the skild API (same pipeline as npm publish), for install tests. */
+/**
+ * Publishes versions through the skild API (same pipeline as npm publish), for install tests. By
+ * default under the account's own scope; `scope` names an org it may publish to, `access:
+ * "restricted"` makes a new skill private.
+ */
 export async function seedSkill(
   server: RegistryServer,
   account: ApiAccount,
   skill: string,
   versions: { version: string; tag?: string }[],
+  opts: { scope?: string; access?: "public" | "restricted" } = {},
 ): Promise<void> {
+  const scope = opts.scope ?? account.handle;
   for (const { version, tag } of versions) {
-    const body = await skillTarball({ name: `@${account.handle}/${skill}`, version });
-    const query = tag ? `?tag=${tag}` : "";
-    const res = await fetch(`${server.url}/skills/${account.handle}/${skill}/publish${query}`, {
+    const body = await skillTarball({ name: `@${scope}/${skill}`, version });
+    const params = new URLSearchParams();
+    if (tag) params.set("tag", tag);
+    if (opts.access) params.set("access", opts.access);
+    const query = params.size ? `?${params}` : "";
+    const res = await fetch(`${server.url}/skills/${scope}/${skill}/publish${query}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${account.token}`, "Content-Type": "application/gzip" },
       body: body as Uint8Array<ArrayBuffer>,
     });
     if (res.status !== 201) throw new Error(`seed ${skill}@${version} failed: ${res.status} ${await res.text()}`);
   }
+}
+
+/** A JSON request to the skild API as `account` (or anonymously); throws unless the status is `expect`. */
+export async function apiRequest(
+  server: RegistryServer,
+  method: string,
+  pathname: string,
+  opts: { account?: ApiAccount; json?: unknown; expect?: number } = {},
+): Promise<unknown> {
+  const headers: Record<string, string> = {};
+  if (opts.account) headers.Authorization = `Bearer ${opts.account.token}`;
+  if (opts.json !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(`${server.url}${pathname}`, {
+    method,
+    headers,
+    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
+  });
+  const text = await res.text();
+  if (res.status !== (opts.expect ?? 200)) throw new Error(`${method} ${pathname}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** `owner` creates the org `name` and adds each member with its role (DESIGN.md: POST /orgs, PUT members). */
+export async function createOrg(
+  server: RegistryServer,
+  owner: ApiAccount,
+  name: string,
+  members: Record<string, "owner" | "admin" | "developer"> = {},
+): Promise<void> {
+  await apiRequest(server, "POST", "/orgs", { account: owner, json: { name }, expect: 201 });
+  for (const [handle, role] of Object.entries(members)) {
+    await apiRequest(server, "PUT", `/orgs/${name}/members/${handle}`, { account: owner, json: { role } });
+  }
+}
+
+/** A read-only token for `account`, made as `npm token create --read-only` makes one. */
+export async function createReadOnlyToken(server: RegistryServer, account: ApiAccount): Promise<string> {
+  const created = (await apiRequest(server, "POST", "/-/npm/v1/tokens", {
+    account,
+    json: { password: account.password, readonly: true },
+    expect: 201,
+  })) as { token: string };
+  return created.token;
 }
 
 export const readJson = <T = Record<string, unknown>>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;

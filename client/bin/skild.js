@@ -27,7 +27,7 @@ function topLevelHelp() {
   lines.push(
     "Options:",
     "  --registry <url>  Registry URL (default: $SKILD_REGISTRY_URL, the saved login, or http://127.0.0.1:18787)",
-    "  --json            Machine-readable output (install, list, info, search, publish, whoami)",
+    "  --json            Machine-readable output (install, list, info, search, publish, whoami, org, access)",
     "  -h, --help        Show help for skild or a command",
     "  --version         Print the skild version",
     "",
@@ -39,6 +39,8 @@ function topLevelHelp() {
     "  $ skild list --local",
     "  $ skild login --handle-or-email acme",
     "  $ skild publish --dir ./hello-skill --name @acme/hello-skill --skill-version 1.0.0",
+    "  $ skild org create acme-corp && skild org add acme-corp alice",
+    "  $ skild publish --dir ./runbook --name @acme-corp/runbook --access restricted",
     "",
     "Environment:",
     "  SKILD_REGISTRY_URL  registry to use when --registry is not given",

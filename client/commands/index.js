@@ -70,6 +70,19 @@ export const COMMANDS = [
     load: () => import("./publish.js"),
   },
   {
+    name: "org",
+    summary: "Create an organisation and manage its members and roles",
+    group: "Organisations and private skills",
+    aliases: ["orgs"],
+    load: () => import("./org.js"),
+  },
+  {
+    name: "access",
+    summary: "Make a published skill public or private",
+    group: "Organisations and private skills",
+    load: () => import("./access.js"),
+  },
+  {
     name: "signup",
     summary: "Create a publisher account",
     group: "Account",

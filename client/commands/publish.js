@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseAccess } from "../core/access.js";
 import { bool, expectAtMost, str } from "../core/command.js";
 import { columns, formatBytes } from "../core/format.js";
 import { publishSafely } from "../core/publish-retry.js";
@@ -7,8 +8,8 @@ import { locateSource, packSource } from "../core/source.js";
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: [
-    "publish [--dir <folder>] [--name @scope/skill] [--skill-version <version>] [--tag <tag>] [--dry-run]",
-    "publish <file.tgz> [--tag <tag>] [--dry-run]",
+    "publish [--dir <folder>] [--name @scope/skill] [--skill-version <version>] [--tag <tag>] [--access <level>] [--dry-run]",
+    "publish <file.tgz> [--tag <tag>] [--access <level>] [--dry-run]",
   ],
   description: [
     "Packs a skill folder into an npm-pack style tarball (package.json written from the SKILL.md frontmatter",
@@ -26,6 +27,11 @@ export default {
     },
     "skill-version": { type: "string", arg: "<version>", description: "Version to publish (overrides SKILL.md)" },
     tag: { type: "string", arg: "<tag>", description: "Dist-tag to point at this version (default: latest rules)" },
+    access: {
+      type: "string",
+      arg: "<level>",
+      description: "public or restricted (private: only who has access sees it); for a new skill, as npm's --access",
+    },
     "dry-run": { type: "boolean", description: "Pack and check, show what would be uploaded, upload nothing" },
   },
   common: ["registry", "json"],
@@ -33,10 +39,13 @@ export default {
     "publish --dir ./hello-skill --name @acme/hello-skill --skill-version 1.0.0",
     "publish --dir ./hello-skill --tag beta --skill-version 1.1.0-beta.1",
     "publish ./acme-hello-skill-1.0.0.tgz",
+    "publish --dir ./runbook --name @acme-corp/runbook --access restricted",
     "publish --dry-run",
   ],
   async run(ctx) {
     expectAtMost(ctx, 1, "at most one folder or .tgz");
+    const rawAccess = str(ctx, "access");
+    const access = rawAccess === undefined ? undefined : parseAccess(rawAccess, "--access");
     const source = await locateSource({ dir: str(ctx, "dir"), positional: ctx.positionals[0], cwd: ctx.cwd });
     const packed = await packSource(source, { name: str(ctx, "name"), version: str(ctx, "skill-version") });
     const dryRun = bool(ctx, "dry-run");
@@ -62,6 +71,7 @@ export default {
         unpackedSize: packed.unpackedSize,
         files: packed.files,
         tag: tag ?? null,
+        access: access ?? null,
         dryRun: true,
       });
       ctx.out.line(`integrity: ${packed.integrity}`);
@@ -71,7 +81,14 @@ export default {
     const registry = await ctx.registry();
     const outcome = await publishSafely(
       registry,
-      { skill: packed.skill, version: packed.version, tarball: packed.tarball, integrity: packed.integrity, tag },
+      {
+        skill: packed.skill,
+        version: packed.version,
+        tarball: packed.tarball,
+        integrity: packed.integrity,
+        tag,
+        access,
+      },
       { note: ctx.out.note },
     );
     if (!outcome.result) {
@@ -89,7 +106,10 @@ export default {
     }
     const result = outcome.result;
     ctx.out.data({ ...result, files: packed.files, registry: registry.url });
-    ctx.out.line(`Published ${result.name}@${result.version} to ${registry.url}`);
+    // The registry has the last word (an existing skill keeps its access); fall back to what was asked.
+    const answered = /** @type {{access?: string}} */ (result);
+    const privately = (answered.access ?? access) === "restricted";
+    ctx.out.line(`Published ${result.name}@${result.version} to ${registry.url}${privately ? " (private)" : ""}`);
     ctx.out.line(`integrity: ${result.integrity}`);
     const tags = Object.entries(result.distTags ?? {})
       .map(([t, v]) => `${t}: ${v}`)

@@ -1,4 +1,5 @@
 import { bool, list, str } from "../core/command.js";
+import { resolveRecordedRegistry } from "../core/config.js";
 import { CliError } from "../core/errors.js";
 import { installRegistrySkill, listInstalled, removeInstalled } from "../core/install.js";
 import { lockInstall } from "../core/lockfile.js";
@@ -41,7 +42,7 @@ export default {
     // Each skill updates from the registry it came from, unless --registry says otherwise.
     const chosen = str(ctx, "registry") ? await ctx.registry() : undefined;
     /** @param {string} url */
-    const registryFor = (url) => chosen ?? createRegistryClient({ url });
+    const registryFor = async (url) => chosen ?? createRegistryClient(await resolveRecordedRegistry(url));
     const installed = (await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd })).filter(
       (i) => names.size === 0 || names.has(i.record.name),
     );
@@ -74,7 +75,7 @@ export default {
  * @param {import("../core/install.js").InstalledSkill} item
  * @param {import("../core/install.js").InstallTarget[]} target
  * @param {import("../core/lockfile-journal.js").Journal} journal
- * @param {(url: string) => import("../core/registry.js").RegistryClient} registryFor
+ * @param {(url: string) => Promise<import("../core/registry.js").RegistryClient>} registryFor
  * @param {{name: string, version: string, platform: string, scope: string, dir: string, status: string, previousVersion?: string, movedFrom?: string}[]} results
  */
 async function updateOne(ctx, item, target, journal, registryFor, results) {
@@ -109,7 +110,7 @@ async function updateOne(ctx, item, target, journal, registryFor, results) {
     } else {
       const skill = parseSkillName(record.name);
       spec = record.requested || "latest";
-      const registry = registryFor(record.registryUrl);
+      const registry = await registryFor(record.registryUrl);
       const [done] = await installRegistrySkill({
         registry,
         skill,

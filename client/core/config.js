@@ -129,3 +129,17 @@ export async function resolveRegistry(flag) {
   const saved = auth.registries[url];
   return { url, token: process.env.SKILD_TOKEN || saved?.token, handle: saved?.handle };
 }
+
+/**
+ * The registry an installed skill came from, with the token to read it (a private skill needs one):
+ * the saved login for that URL. SKILD_TOKEN goes only to the registry this command would talk to
+ * anyway, never to another one an old install record names.
+ * @param {string} recordedUrl
+ * @returns {Promise<RegistryTarget>}
+ */
+export async function resolveRecordedRegistry(recordedUrl) {
+  const current = await resolveRegistry(undefined);
+  if (current.url === recordedUrl) return current;
+  const saved = (await readAuthFile()).registries[recordedUrl];
+  return { url: recordedUrl, token: saved?.token, handle: saved?.handle };
+}

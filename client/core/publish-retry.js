@@ -28,7 +28,7 @@ function outcomeUnknown(err) {
 
 /**
  * @param {import("./registry.js").RegistryClient} registry
- * @param {{skill: import("./names.js").SkillRef, version: string, tarball: Uint8Array, integrity: string, tag?: string}} pkg
+ * @param {{skill: import("./names.js").SkillRef, version: string, tarball: Uint8Array, integrity: string, tag?: string, access?: "public" | "restricted"}} pkg
  * @param {{note?: (line: string) => void}} [io]
  * @returns {Promise<PublishOutcome>}
  */
@@ -46,7 +46,10 @@ export async function publishSafely(registry, pkg, io = {}) {
   const rounds = retrySettings().retries + 1;
   for (let round = 1; ; round++) {
     try {
-      return { result: await registry.publish(pkg.skill, pkg.tarball, pkg.tag), alreadyPublished: false };
+      return {
+        result: await registry.publish(pkg.skill, pkg.tarball, pkg.tag, pkg.access),
+        alreadyPublished: false,
+      };
     } catch (err) {
       if (err instanceof CliError && err.status === 409 && err.code === "VERSION_EXISTS") {
         const stated = err.details?.integrity;

@@ -1,6 +1,7 @@
 // The registry's /auth and /skills API over HTTP (client/core/http.js: proxies, retries). Every
 // failure becomes a CliError carrying the server's own `error` message, so the user sees one line
 // that says what to do.
+import { explainNotFound } from "./access.js";
 import { CliError } from "./errors.js";
 import { formatBytes } from "./format.js";
 import {
@@ -55,6 +56,9 @@ async function responseError(res, what) {
 export function createRegistryClient({ url, token }) {
   const base = url;
 
+  /** Reads carry the token too (a private skill exists only for who may read it); logins and signups never. */
+  const readsWithToken = (/** @type {string} */ method) => Boolean(token) && method === "GET";
+
   /**
    * @param {string} method
    * @param {string} pathname
@@ -70,6 +74,8 @@ export function createRegistryClient({ url, token }) {
           code: "NOT_LOGGED_IN",
         });
       }
+      headers.Authorization = `Bearer ${token}`;
+    } else if (readsWithToken(method)) {
       headers.Authorization = `Bearer ${token}`;
     }
     let body = opts.body;
@@ -107,9 +113,12 @@ export function createRegistryClient({ url, token }) {
     if (!res.ok) {
       const err = await responseError(res, `${method} ${pathname}`);
       // A token the server no longer accepts: say how to get a new one.
-      if (res.status === 401 && opts?.auth) err.message += ` (run \`skild login --registry ${base}\`)`;
-      throw err;
+      const sentToken = Boolean(opts?.auth) || readsWithToken(method);
+      if (res.status === 401 && sentToken) err.message += ` (run \`skild login --registry ${base}\`)`;
+      throw explainNotFound(err, { registry: base, loggedIn: sentToken });
     }
+    // DELETEs may answer 204 No Content.
+    if (res.status === 204) return /** @type {T} */ ({});
     try {
       return /** @type {T} */ (await res.json());
     } catch {
@@ -125,6 +134,8 @@ export function createRegistryClient({ url, token }) {
   return {
     url: base,
     hasToken: Boolean(token),
+    /** Any JSON route of the skild API; commands with their own module (orgs, access) call through this. */
+    request: requestJson,
 
     /** @param {{email: string, handle: string, password: string}} input @returns {Promise<{publisher: Publisher}>} */
     signup: (input) => requestJson("POST", "/auth/signup", { json: input }),
@@ -163,12 +174,6 @@ export function createRegistryClient({ url, token }) {
     getVersion: (skill, spec) => requestJson("GET", `${skillPath(skill)}/versions/${encodeURIComponent(spec)}`),
 
     /**
-     * @param {{scope: string, name: string}} skill
-     * @param {Uint8Array} tarball
-     * @param {string | undefined} tag
-     * @returns {Promise<PublishResult>}
-     */
-    /**
      * The integrity of `skill@version` as the registry holds it, or null when it holds no such
      * version: how a publish whose reply was lost learns whether it landed. Sends the token when
      * there is one, so a private skill is visible to its publisher.
@@ -197,10 +202,14 @@ export function createRegistryClient({ url, token }) {
      * @param {{scope: string, name: string}} skill
      * @param {Uint8Array} tarball
      * @param {string | undefined} tag
+     * @param {"public" | "restricted"} [access] only for a new skill's first version, as npm's --access
      * @returns {Promise<PublishResult>}
      */
-    publish(skill, tarball, tag) {
-      const qs = tag ? `?tag=${encodeURIComponent(tag)}` : "";
+    publish(skill, tarball, tag, access) {
+      const params = new URLSearchParams();
+      if (tag) params.set("tag", tag);
+      if (access) params.set("access", access);
+      const qs = params.size ? `?${params}` : "";
       return requestJson("POST", `${skillPath(skill)}/publish${qs}`, {
         auth: true,
         body: /** @type {BodyInit} */ (/** @type {unknown} */ (tarball)),
@@ -251,6 +260,10 @@ export function createRegistryClient({ url, token }) {
           }
           if (!res.ok) {
             const failure = await responseError(/** @type {Response} */ (/** @type {unknown} */ (res)), what);
+            if (res.status === 404) {
+              failure.message = `${target.pathname} does not exist`;
+              throw explainNotFound(failure, { registry: base, loggedIn: Boolean(headers.Authorization) });
+            }
             if (!RETRY_STATUSES.has(res.status)) throw failure;
             throw new TransientFailure(`${res.status} ${res.statusText}`.trim(), {
               retryAfterMs: retryAfterMs(res.headers),

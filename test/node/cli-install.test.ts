@@ -50,6 +50,9 @@ describe("skild install / list / info / search / update / uninstall", () => {
     path.join(cli.home, PLATFORM_DIRS[platform].global, skill);
   const localDir = (platform: keyof typeof PLATFORM_DIRS, skill = "acme__multi") =>
     path.join(cli.project, PLATFORM_DIRS[platform].local, skill);
+  // A missing skill and a private one look alike, so the message says both (cli-access.test.ts).
+  const notFound = (name: string) =>
+    `${name} does not exist, or it is private: if you have access, run \`skild login --registry ${server.url}\` first.`;
   const bodyVersion = (dir: string) => /Version (\S+)\./.exec(readFileSync(path.join(dir, "SKILL.md"), "utf8"))?.[1];
 
   it.each([
@@ -149,7 +152,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     fresh();
     const missing = await cli.run(["install", "@acme/nope", "-t", "claude"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe("skild: @acme/nope does not exist.\n");
+    expect(missing.stderr).toBe(`skild: ${notFound("@acme/nope")}\n`);
     const noMatch = await cli.run(["install", "@acme/multi@^9.0.0"]);
     expect(noMatch.code).toBe(1);
     expect(noMatch.stderr).toBe('skild: @acme/multi has no version matching "^9.0.0".\n');
@@ -157,7 +160,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     expect(noTag.code).toBe(1);
     expect(noTag.stderr).toBe('skild: @acme/multi has no version or dist-tag "nightly".\n');
     const json = await cli.run(["install", "@acme/nope", "--json"]);
-    expect(JSON.parse(json.stdout)).toEqual({ error: "@acme/nope does not exist.", code: "SKILL_NOT_FOUND" });
+    expect(JSON.parse(json.stdout)).toEqual({ error: notFound("@acme/nope"), code: "SKILL_NOT_FOUND" });
     expect(existsSync(path.join(cli.home, ".claude"))).toBe(false);
   });
 
@@ -207,7 +210,7 @@ describe("skild install / list / info / search / update / uninstall", () => {
     ]);
     const missing = await cli.run(["info", "@acme/nope"]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe("skild: @acme/nope does not exist.\n");
+    expect(missing.stderr).toBe(`skild: ${notFound("@acme/nope")}\n`);
   });
 
   it("search finds skills by name or description", async () => {
