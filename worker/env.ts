@@ -9,6 +9,8 @@ export interface Bindings {
   MAX_TARBALL_BYTES?: string;
   MAX_UNPACKED_BYTES?: string;
   MAX_ENTRIES?: string;
+  /** "off" turns the publish-time risk scan off (benchmarks; an operator's escape hatch). */
+  RISK_SCAN?: string;
   /** Orphan sweep: leave objects younger than this alone (seconds, default 3600). */
   ORPHAN_GRACE_SECONDS?: string;
   /** Orphan sweep: most objects deleted per run (default 1000). */
@@ -22,6 +24,8 @@ export interface Deps {
   db: D1Database;
   artifacts: ArtifactStore;
   limits: Limits;
+  /** Run the risk scan at publish (default true). */
+  scanRisk?: boolean;
 }
 
 export interface Variables {

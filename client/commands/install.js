@@ -7,6 +7,7 @@ import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { DEFAULT_PLATFORM, distinctTargets, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
+import { reviewRisk as reviewRiskBeforeInstall } from "../core/risk.js";
 import { installSourceSkill, listSourceSkills, sourceLabel } from "../core/sources/install-source.js";
 import { lockSourceInstall, sourceFromLock } from "../core/sources/lock.js";
 import { parseSource } from "../core/sources/parse.js";
@@ -42,7 +43,7 @@ function describeSourceResult(ctx, r) {
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: [
-    "install <@scope/skill>[@version|@tag|@range]... [-t <agent>] [--all] [--local] [--force]",
+    "install <@scope/skill>[@version|@tag|@range]... [-t <agent>] [--all] [--local] [--force] [--yes]",
     "install <folder | owner/repo | git URL>[#ref] [--skill <name>] [--list] [-t <agent>] [--all] [--local] [--force]",
     "install [--force]    (no name: install exactly what ./skild.lock.json records)",
   ],
@@ -56,12 +57,15 @@ export default {
     "A folder or git repository (owner/repo, github:owner/repo, https://host/owner/repo, git@host:owner/repo.git,",
     "git+ssh|https|file://…, https://github.com/o/r/tree/<ref>/<path>; #ref = branch, tag or commit) installs",
     "under its bare SKILL.md name. git itself fetches, with your credentials; SKILD_GITHUB_URL replaces https://github.com.",
+    "For a registry skill the registry's risk scan findings are printed first; one rated high asks for",
+    "confirmation on a terminal and is refused otherwise unless --yes.",
   ].join("\n"),
   options: {
     target: targetOption(`Agent to install for: ${PLATFORM_NAMES.join("|")} (repeatable)`),
     all: { type: "boolean", description: "Install for every agent" },
     local: { type: "boolean", description: `Install into this project and record it in ${LOCKFILE_NAME}` },
     force: { type: "boolean", description: "Reinstall even if this version is already there" },
+    yes: { type: "boolean", description: "Install even when the registry's risk scan rates the skill high" },
     skill: { type: "string", arg: "<name>", description: "The skill to install from a source that holds several" },
     list: { type: "boolean", description: "List the skills a folder or repository holds; install nothing" },
   },
@@ -79,6 +83,15 @@ export default {
   ],
   async run(ctx) {
     const force = bool(ctx, "force");
+    /** @param {import("../core/risk.js").Risk | null} risk @param {string} label */
+    const reviewRisk = (risk, label) =>
+      reviewRiskBeforeInstall({
+        label,
+        canonical: label.slice(0, label.lastIndexOf("@")),
+        risk,
+        yes: bool(ctx, "yes"),
+        note: ctx.out.note,
+      });
     /** @type {(import("../core/install.js").InstallResult | import("../core/sources/install-source.js").SourceInstallResult)[]} */
     const results = [];
 
@@ -137,6 +150,7 @@ export default {
             projectDir: ctx.cwd,
             force,
             locked: entry,
+            reviewRisk,
           }),
         );
         results.push(...done);
@@ -184,6 +198,7 @@ export default {
           targets,
           projectDir: ctx.cwd,
           force,
+          reviewRisk,
           beforeSwap: (placing) => journal.intend(skill.canonical, placing),
         }),
       );

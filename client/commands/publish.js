@@ -3,6 +3,7 @@ import { parseAccess } from "../core/access.js";
 import { bool, expectAtMost, str } from "../core/command.js";
 import { columns, formatBytes } from "../core/format.js";
 import { publishSafely } from "../core/publish-retry.js";
+import { describeRisk, parseRisk } from "../core/risk.js";
 import { locateSource, packSource } from "../core/source.js";
 
 /** @type {import("../core/command.js").CommandModule} */
@@ -115,5 +116,8 @@ export default {
       .map(([t, v]) => `${t}: ${v}`)
       .join(", ");
     if (tags) ctx.out.line(`dist-tags: ${tags}`);
+    // What installers will be shown before they install it (advisory; the registry published it).
+    const risk = parseRisk(result.risk);
+    if (risk) for (const line of describeRisk(`${result.name}@${result.version}`, risk)) ctx.out.line(line);
   },
 };

@@ -11,6 +11,7 @@ import ssri from "ssri";
 import { CliError } from "./errors.js";
 import { installDirFor, legacySkillsDirs, PLATFORMS, skillsDir } from "./platforms.js";
 import { downloadProgress } from "./progress.js";
+import { parseRisk } from "./risk.js";
 import { readPackageTarball, writeEntries } from "./tarball.js";
 
 export const RECORD_DIR = ".skild";
@@ -203,6 +204,7 @@ export async function swapIntoPlace(fresh, target) {
  * @property {string} integrity
  * @property {string} tarballUrl
  * @property {number | undefined} size
+ * @property {import("./risk.js").Risk | null} [risk] the registry's risk scan (absent: not fetched yet, lockfile installs)
  */
 
 /**
@@ -228,7 +230,26 @@ export async function resolveSkill(registry, skill, requested) {
     integrity: meta.integrity,
     tarballUrl: meta.tarballUrl,
     size: typeof meta.size === "number" ? meta.size : undefined,
+    risk: parseRisk(meta.risk),
   };
+}
+
+/**
+ * The version's risk scan: from the version document already fetched, or (lockfile installs) fetched
+ * now; null when the registry has none for it.
+ * @param {RegistryClient} registry
+ * @param {SkillRef} skill
+ * @param {Resolved} resolved
+ */
+async function riskOf(registry, skill, resolved) {
+  if (resolved.risk !== undefined) return resolved.risk;
+  try {
+    return parseRisk((await registry.getVersion(skill, resolved.version)).risk);
+  } catch (err) {
+    // The download that follows says what is wrong with the registry; an unknown scan is "not scanned".
+    if (err instanceof CliError) return null;
+    throw err;
+  }
 }
 
 /**
@@ -285,6 +306,8 @@ async function fetchVerified(registry, skill, resolved, progressStream) {
  * @param {{version: string, integrity: string, resolved: string}} [opts.locked] install exactly this (from skild.lock.json)
  * @param {{write: (s: string) => unknown, isTTY?: boolean}} [opts.progress] where the download line goes (stderr)
  * @param {(placing: {platform: string, scope: InstallScope, dir: string}) => Promise<unknown>} [opts.beforeSwap] called right before a folder is replaced (lockfile-journal.js)
+ * @param {(risk: import("./risk.js").Risk | null, label: string) => Promise<void>} [opts.reviewRisk] called once before
+ *   anything is downloaded, with the registry's risk scan of the version; throws to stop the install
  * @returns {Promise<InstallResult[]>}
  */
 export async function installRegistrySkill(opts) {
@@ -333,6 +356,8 @@ export async function installRegistrySkill(opts) {
       continue;
     }
 
+    if (!contents && opts.reviewRisk)
+      await opts.reviewRisk(await riskOf(registry, skill, resolved), `${skill.canonical}@${resolved.version}`);
     contents ??= await fetchVerified(registry, skill, resolved, opts.progress ?? process.stderr);
 
     await mkdir(parent, { recursive: true });

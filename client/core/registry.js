@@ -24,8 +24,9 @@ const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  * @typedef {{name: string, description: string, latest: string | null, updatedAt: string}} SkillSummary
  * @typedef {{version: string, integrity: string, size: number, publishedAt: string, deprecated?: string}} VersionSummary
  * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string}} SkillDetails
- * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string}} VersionDetails
- * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>}} PublishResult
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string, risk?: unknown}} VersionDetails
+ * @typedef {{path: string, size: number, sha256: string}} VersionFile
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>, risk?: unknown}} PublishResult
  * @typedef {{received: number, total: number | undefined}} DownloadProgress
  */
 
@@ -172,6 +173,15 @@ export function createRegistryClient({ url, token }) {
      * @returns {Promise<VersionDetails>}
      */
     getVersion: (skill, spec) => requestJson("GET", `${skillPath(skill)}/versions/${encodeURIComponent(spec)}`),
+
+    /**
+     * The files of an exact version (read before you run).
+     * @param {{scope: string, name: string}} skill
+     * @param {string} version
+     * @returns {Promise<{files: VersionFile[]}>}
+     */
+    listFiles: (skill, version) =>
+      requestJson("GET", `${skillPath(skill)}/versions/${encodeURIComponent(version)}/files`),
 
     /**
      * The integrity of `skill@version` as the registry holds it, or null when it holds no such

@@ -48,8 +48,13 @@ const readPaths = (skill: string): [string, Record<string, string>][] => {
     [`/skills/${org}/${skill}/versions/^1`, {}],
     [`/skills/${org}/${skill}/versions/1.0.0/tarball`, {}],
     [`/skills/${org}/${skill}/versions/9.9.9/tarball`, {}],
+    // Read before you run (issue 13): the files of a version go through the tarball's lookup.
+    [`/skills/${org}/${skill}/versions/1.0.0/files`, {}],
+    [`/skills/${org}/${skill}/versions/1.0.0/files/SKILL.md`, {}],
     [`/package/@${org}/${skill}`, {}],
     [`/package/@${org}/${skill}/v/1.0.0`, {}],
+    [`/package/@${org}/${skill}/v/1.0.0/files`, {}],
+    [`/package/@${org}/${skill}/v/1.0.0/files/SKILL.md`, {}],
   ];
 };
 

@@ -113,7 +113,8 @@ describe("web pages", () => {
     expect(text).toContain(`skild install ${name} -t claude`);
     expect(text).toContain(`npm install ${name} --registry http://registry.test`);
     // Facts: versions (newest first) with dates, dist-tags, size, files, integrity.
-    const versions = [...html.matchAll(/\/v\/([^"]+)"[^>]*>([^<]+)<\/a>/g)].map((m) => m[2]);
+    // (Links to a version's files, /v/<version>/files, are not version links.)
+    const versions = [...html.matchAll(/\/v\/([^"/]+)"[^>]*>([^<]+)<\/a>/g)].map((m) => m[2]);
     expect(versions).toEqual(["1.1.0", "2.0.0-beta.1", "2.0.0-beta.1", "1.1.0", "1.0.0"]);
     expect(html).toMatch(/<span>beta<\/span><a href="[^"]+\/v\/2\.0\.0-beta\.1">/);
     expect(html).toMatch(/<dt>Files<\/dt><dd>2<\/dd>/);

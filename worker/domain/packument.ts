@@ -38,7 +38,7 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(
         `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
-                unpublished_at, manifest_json,
+                unpublished_at, manifest_json, risk_level, risk_json,
                 CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ${skillId} AND tag = 'latest')
                      THEN readme END AS readme
          FROM versions WHERE skill_id = ${skillId} AND unpublished_at IS NULL`,

@@ -12,6 +12,7 @@ import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
 import { ensureTarballStored } from "./orphan-sweep";
 import { skillWriteBatch } from "./read-cache";
+import { type Risk, scanVersion, storeRiskStatement } from "./risk";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
 import { parseDistTag, parseExactVersion, sortKey } from "./versions";
@@ -42,6 +43,8 @@ export interface PublishResult {
   fileCount: number;
   unpackedSize: number;
   distTags: Record<string, string>;
+  /** Null when the scan is turned off (RISK_SCAN = "off"). */
+  risk: Risk | null;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -129,6 +132,8 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
+  // Advisory: findings are stored and shown, never a reason to refuse.
+  const risk = deps.scanRisk === false ? null : scanVersion(contents.files);
 
   // A cheap early answer for the common case; the unique key below decides real races.
   const existing = await existingVersion(db, skill, version);
@@ -227,6 +232,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
       ),
     describeIfLatest(db, skill, version, description),
   );
+  if (risk) statements.push(storeRiskStatement(db, skill, version, risk));
   try {
     await skillWriteBatch(db, skill, statements);
   } catch (err) {
@@ -261,6 +267,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
     size: tarball.byteLength,
     fileCount: contents.fileCount,
     unpackedSize: contents.unpackedSize,
+    risk,
     distTags: skillRow ? await getDistTags(db, skillRow.id) : {},
   };
 }

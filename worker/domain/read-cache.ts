@@ -112,7 +112,10 @@ export class SkillSnapshot {
     readonly source: PackumentSource,
     private readonly key: string,
   ) {
-    this.bytes = source.versions.reduce((n, v) => n + 512 + v.manifest_json.length + (v.readme?.length ?? 0), 1024);
+    this.bytes = source.versions.reduce(
+      (n, v) => n + 512 + v.manifest_json.length + (v.readme?.length ?? 0) + (v.risk_json?.length ?? 0),
+      1024,
+    );
   }
 
   /** A live version's row, or undefined. */

@@ -3,6 +3,7 @@ import semver from "semver";
 import { badRequest, clip, notFound } from "../errors";
 import { levelSql, READ, type SkillAccess } from "./access";
 import { canonicalName, type SkillName } from "./names";
+import { asRiskLevel, type RiskLevel } from "./risk";
 import { compareVersions, pickFromRange } from "./versions";
 
 export interface SkillRow {
@@ -28,10 +29,13 @@ export interface VersionRow {
   deprecated: string | null;
   published_at: string;
   unpublished_at: string | null;
+  /** The risk scan (migration 0007); null for versions published before it. */
+  risk_level?: string | null;
+  risk_json?: string | null;
 }
 
 const VERSION_COLUMNS =
-  "version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at, unpublished_at";
+  "version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at, unpublished_at, risk_level, risk_json";
 
 export async function findSkill(db: D1Database, skill: SkillName): Promise<SkillRow | null> {
   return db
@@ -107,6 +111,8 @@ export interface SkillSummary {
   description: string;
   latest: string | null;
   updatedAt: string;
+  /** The risk level of the version `latest` names; null when it was not scanned. */
+  risk: RiskLevel | null;
   access: SkillAccess;
 }
 
@@ -116,6 +122,7 @@ type SummaryRow = {
   description: string;
   updated_at: string;
   latest: string | null;
+  risk: string | null;
   access?: SkillAccess;
 };
 const toSummary = (r: SummaryRow): SkillSummary => ({
@@ -125,14 +132,21 @@ const toSummary = (r: SummaryRow): SkillSummary => ({
   description: r.description,
   latest: r.latest,
   updatedAt: r.updated_at,
+  risk: asRiskLevel(r.risk),
 });
+
+/** The risk level of the version a skill's `latest` tag names (`id` is the skill's id column). */
+const latestRisk = (id: string) =>
+  `(SELECT v.risk_level FROM dist_tags t JOIN versions v ON v.skill_id = t.skill_id AND v.version = t.version
+    WHERE t.skill_id = ${id} AND t.tag = 'latest') AS risk`;
 
 /** The most recently published-to skills, newest first (index skills_by_updated). */
 export async function recentSkills(db: D1Database, limit: number): Promise<SkillSummary[]> {
   const { results } = await db
     .prepare(
       `SELECT s.scope, s.name, s.description, s.updated_at,
-              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest
+              (SELECT version FROM dist_tags t WHERE t.skill_id = s.id AND t.tag = 'latest') AS latest,
+              ${latestRisk("s.id")}
        FROM skills s
        WHERE EXISTS (SELECT 1 FROM versions v WHERE v.skill_id = s.id AND v.unpublished_at IS NULL)
          AND s.access = 'public'
@@ -199,7 +213,8 @@ export async function searchSkills(
   const total = opts.withTotal ? ", COUNT(*) OVER () AS total" : "";
   const { results } = await db
     .prepare(
-      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest
+      `SELECT m.*, (SELECT version FROM dist_tags t WHERE t.skill_id = m.id AND t.tag = 'latest') AS latest,
+              ${latestRisk("m.id")}
        FROM (SELECT s.id, s.scope, s.name, s.description, s.updated_at, s.access${total}
              FROM skills s WHERE ${filter} ORDER BY s.scope, s.name LIMIT ? OFFSET ?) m
        ORDER BY m.scope, m.name`,

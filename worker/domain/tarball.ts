@@ -3,6 +3,8 @@ import { Parser } from "tar/parse";
 import { unsafeFileNameReason, visibleName } from "../../common/skill-format.js";
 import { badRequest, clip, RegistryError, tooLarge } from "../errors";
 import { formatBytes, type Limits } from "./limits";
+import { FileHeads } from "./risk/file-heads";
+import type { ScanFile } from "./risk/scan";
 
 /** What the publish pipeline needs from a tarball, read in one streaming pass. */
 export interface TarballContents {
@@ -12,6 +14,8 @@ export interface TarballContents {
   unpackedSize: number;
   packageJson: Uint8Array;
   skillMd: Uint8Array;
+  /** Every regular file with its first bytes, for the risk scan (capped: see FileHeads). */
+  files: ScanFile[];
 }
 
 const PACKAGE_JSON = "package/package.json";
@@ -176,6 +180,7 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
   let entries = 0;
   let fileCount = 0;
   let unpackedSize = 0;
+  const heads = new FileHeads();
 
   const parser = new Parser({
     strict: false,
@@ -218,6 +223,9 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
             "TOO_LARGE_UNPACKED",
           );
         }
+        // Every file's first bytes go to the risk scan; attaching the listener also drains the entry.
+        entry.on("data", heads.start(path.slice("package/".length), entry.size ?? 0));
+        reading = true;
         if (path === PACKAGE_JSON || path === SKILL_MD) {
           if ((entry.size ?? 0) > MAX_METADATA_FILE_BYTES) {
             throw tooLarge(
@@ -270,7 +278,13 @@ export async function inspectTarball(bytes: Uint8Array, limits: Limits): Promise
   if (!packageJson) throw invalid("The tarball has no package/package.json.", "MISSING_PACKAGE_JSON");
   if (!skillMd)
     throw invalid("The tarball has no package/SKILL.md; a skill needs one at its root.", "MISSING_SKILL_MD");
-  return { fileCount, unpackedSize, packageJson: concat(packageJson), skillMd: concat(skillMd) };
+  return {
+    fileCount,
+    unpackedSize,
+    packageJson: concat(packageJson),
+    skillMd: concat(skillMd),
+    files: heads.files(),
+  };
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -5,14 +5,17 @@ import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type Ski
 import { accessSchema, setSkillAccess } from "../domain/orgs";
 import type { PackumentSource } from "../domain/packument";
 import { publishVersion } from "../domain/publish";
-import { type SkillSnapshot, searchSkillsCached } from "../domain/read-cache";
+import { type SkillSnapshot, searchSkillsCached, type TarballRef } from "../domain/read-cache";
+import { parseStoredRisk } from "../domain/risk";
 import { findSkill, resolveSpec } from "../domain/skills";
+import { listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
 import { requireAuth } from "../http/auth";
 import { readBodyLimited, readJson } from "../http/body";
 import { serveTarball } from "../http/tarball";
+import { serveVersionFile } from "../http/version-file";
 import { cacheScope, visibleSkill, visibleTarballRef } from "../http/visible";
 
 const listQuery = z.object({
@@ -66,6 +69,17 @@ function skillDetail({ skill, versions, tags }: PackumentSource) {
   };
 }
 
+/** A live version's tarball, or 404 naming what is missing: the tarball route and the files routes share it. */
+async function tarballRefOr404(c: Context<AppEnv>, skill: SkillName, rawVersion: string): Promise<TarballRef> {
+  const version = parseExactVersion(rawVersion);
+  const ref = await visibleTarballRef(c, skill, version);
+  if (!ref) {
+    await readSkillOr404(c, skill); // which is missing: the skill or the version
+    throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+  }
+  return ref;
+}
+
 const tarballPath = (s: SkillName, version: string) => `/skills/@${s.scope}/${s.name}/versions/${version}/tarball`;
 const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compressed)\b/i;
 
@@ -81,7 +95,13 @@ export const skillRoutes = new Hono<AppEnv>()
     });
     const last = skills.at(-1);
     return c.json({
-      skills: skills.map(({ name, description, latest, updatedAt }) => ({ name, description, latest, updatedAt })),
+      skills: skills.map(({ name, description, latest, updatedAt, risk }) => ({
+        name,
+        description,
+        latest,
+        updatedAt,
+        risk,
+      })),
       nextCursor: more && last ? encodeCursor(parseCanonicalName(last.name)) : null,
     });
   })
@@ -110,17 +130,25 @@ export const skillRoutes = new Hono<AppEnv>()
       publishedAt: row.published_at,
       ...(row.deprecated ? { deprecated: row.deprecated } : {}),
       manifest: JSON.parse(row.manifest_json),
+      risk: parseStoredRisk(row.risk_json),
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {
-    const skill = skillParam(c.req.param());
-    const version = parseExactVersion(c.req.param("version"));
-    const ref = await visibleTarballRef(c, skill, version);
-    if (!ref) {
-      await readSkillOr404(c, skill); // which is missing: the skill or the version
-      throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
-    }
+    const ref = await tarballRefOr404(c, skillParam(c.req.param()), c.req.param("version"));
     return serveTarball(c, ref);
+  })
+  // Read before you run: the files of a version, through the same lookup as its tarball.
+  .get("/:scope/:skill/versions/:version/files", async (c) => {
+    const ref = await tarballRefOr404(c, skillParam(c.req.param()), c.req.param("version"));
+    // Immutable like the tarball, and private when the skill is.
+    c.header("Cache-Control", `${cacheScope(ref.skill)}, max-age=31536000, immutable`);
+    return c.json({ files: await listVersionFiles(c.get("deps"), ref) });
+  })
+  .get("/:scope/:skill/versions/:version/files/*", async (c) => {
+    const ref = await tarballRefOr404(c, skillParam(c.req.param()), c.req.param("version"));
+    // The raw (still percent-encoded) path after /skills/:scope/:skill/versions/:version/files/.
+    const path = parseFilePath(new URL(c.req.url).pathname.split("/").slice(7).join("/"));
+    return serveVersionFile(await readVersionFile(c.get("deps"), ref, path), cacheScope(ref.skill));
   })
   .post("/:scope/:skill/publish", requireAuth("write"), async (c) => {
     const deps = c.get("deps");
@@ -152,6 +180,8 @@ export const skillRoutes = new Hono<AppEnv>()
         size: result.size,
         tarballUrl: new URL(tarballPath(skill, result.version), c.req.url).href,
         distTags: result.distTags,
+        // The publisher sees what installers will be shown (null when the scan is off).
+        risk: result.risk,
       },
       201,
     );

@@ -1,4 +1,5 @@
 import type { SkillSummary } from "../domain/skills";
+import { RiskBadge } from "./risk";
 
 const DATE = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
@@ -21,7 +22,7 @@ export function SkillList({ skills, headingLevel = 3 }: { skills: SkillSummary[]
           <Heading>
             <a href={packagePath(s.name)}>{s.name}</a>
             {s.latest ? <span class="badge">{s.latest}</span> : null}
-            {s.access === "restricted" ? <span class="badge warn">private</span> : null}
+            {s.access === "restricted" ? <span class="badge warn">private</span> : null} <RiskBadge level={s.risk} />
           </Heading>
           {s.description ? <p>{s.description}</p> : null}
           <div class="meta">

@@ -1,6 +1,8 @@
 // The whole stylesheet of the web pages: one small file, served at /static/site.css with a
 // content-derived `?v=` so it can be cached for a year. No inline styles (the CSP forbids them).
 
+import { RISK_CSS } from "./risk";
+
 export const SITE_CSS = `
 :root {
   color-scheme: light dark;
@@ -169,6 +171,7 @@ th { background: var(--code-bg); }
   .header-search { order: 3; flex-basis: 100%; }
   .tokens th:nth-child(3), .tokens td:nth-child(3) { display: none; }
 }
+${RISK_CSS}
 `;
 
 /** FNV-1a of the stylesheet: a new `?v=` whenever it changes, so the long cache never serves a stale one. */

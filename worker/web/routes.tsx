@@ -16,14 +16,18 @@ import {
 } from "../domain/accounts";
 import { canonicalName, parseCanonicalName, parseScope, parseSkillName } from "../domain/names";
 import { createOrg, findOrg, listMembers, listTeamNames, orgsOf, roleIn, setMember } from "../domain/orgs";
+import { readTarballRef } from "../domain/read-cache";
+import { readStoredRisk } from "../domain/risk";
 import { createSession, deleteSession } from "../domain/sessions";
 import { findSkill, getDistTags, getVersion, listVersions, recentSkills, searchSkills } from "../domain/skills";
+import { decodeText, listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import { describeZodError, notFound, RegistryError, unauthorized } from "../errors";
 import { packagePath } from "./components";
 import { SITE_CSS, SITE_CSS_PATH } from "./css";
 import { AccountPage, LoginPage, LogoutPage } from "./pages/account";
 import { ErrorPage } from "./pages/error";
+import { FilePage, FilesPage } from "./pages/files";
 import { HomePage, PublisherPage, SearchPage } from "./pages/listing";
 import { OrgPage } from "./pages/org";
 import { PackagePage } from "./pages/package";
@@ -84,8 +88,8 @@ for (const path of [
   "/",
   "/search",
   "/package/*",
-  "/:handle{~[^/]+}",
-  "/:handle{~[^/]+}/members",
+  "/~/:handle",
+  "/~/:handle/members",
   "/login",
   "/logout",
   "/account",
@@ -126,8 +130,10 @@ webRoutes
   })
   .get("/package/:scope/:skill", (c) => renderPackage(c))
   .get("/package/:scope/:skill/v/:version", (c) => renderPackage(c, parseExactVersion(c.req.param("version"))))
-  .get("/:handle{~[^/]+}", async (c) => {
-    const handle = parseScope(c.req.param("handle").slice(1));
+  .get("/package/:scope/:skill/v/:version/files", (c) => renderFiles(c))
+  .get("/package/:scope/:skill/v/:version/files/*", (c) => renderFiles(c))
+  .get("/~/:handle", async (c) => {
+    const handle = parseScope(c.req.param("handle"));
     const db = c.get("deps").db;
     const publisher = await findPublisherByHandle(db, handle);
     const org = publisher ? null : await findOrg(db, handle);
@@ -172,9 +178,9 @@ webRoutes
     );
   })
   // Owners and admins add a member or change a role from the org page.
-  .post("/:handle{~[^/]+}/members", verifiedForm, async (c) => {
+  .post("/~/:handle/members", verifiedForm, async (c) => {
     const viewer = requireViewer(c);
-    const orgName = parseScope(c.req.param("handle").slice(1));
+    const orgName = parseScope(c.req.param("handle"));
     const form = c.get("form");
     const result = await setMember(c.get("deps").db, viewer, orgName, form.get("handle") ?? "", form.get("role") ?? "");
     return c.redirect(`/~${orgName}?${new URLSearchParams({ saved: result.user })}`, 303);
@@ -320,6 +326,38 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
       pinned={pinned !== undefined}
     />,
   );
+}
+
+/**
+ * The files of a version (list, or one file when the path names one), resolved through the same lookup
+ * as the tarball, so the tarball's access rules apply here too.
+ */
+async function renderFiles(c: Context<WebEnv>) {
+  const deps = c.get("deps");
+  const skill = { scope: parseScope(c.req.param("scope") ?? ""), name: parseSkillName(c.req.param("skill") ?? "") };
+  const version = parseExactVersion(c.req.param("version") ?? "");
+  const name = canonicalName(skill);
+  // The tarball's lookup and the package page's access check: a skill the viewer cannot read is missing.
+  const viewer = c.get("web").viewer;
+  const reader = viewer ? { publisherId: viewer.id } : null;
+  const ref = await readTarballRef(deps.db, skill, version);
+  if (!ref || !(await canRead(deps.db, reader, skill, ref.skill))) {
+    const row = await findSkill(deps.db, skill);
+    if (!row || !(await canRead(deps.db, reader, skill, row)))
+      throw notFound(`${name} does not exist.`, "SKILL_NOT_FOUND");
+    throw notFound(`${name}@${version} does not exist.`, "VERSION_NOT_FOUND");
+  }
+  const [files, risk] = await Promise.all([listVersionFiles(deps, ref), readStoredRisk(deps.db, skill, version)]);
+  const common = { web: c.get("web"), name, scope: skill.scope, skill: skill.name, version, risk };
+  // /package/@s/n/v/<version>/files/<path>: segments after "files" (still percent-encoded).
+  const segments = new URL(c.req.url).pathname.split("/");
+  const rest = segments.slice(segments.indexOf("files", 6) + 1).join("/");
+  if (!rest) return c.html(<FilesPage {...common} files={files} />);
+  const path = parseFilePath(rest);
+  const file = files.find((f) => f.path === path);
+  if (!file) throw notFound(`${name}@${version} has no file "${path.slice(0, 200)}".`, "FILE_NOT_FOUND");
+  const text = decodeText(await readVersionFile(deps, ref, path));
+  return c.html(<FilePage {...common} file={file} text={text} />);
 }
 
 /** Failures on these pages are pages too (same status codes as the API), not JSON. */

@@ -2,11 +2,14 @@
 import { parseSkillMd } from "../../../common/skill-format.js";
 import { formatBytes } from "../../domain/limits";
 import { canonicalName } from "../../domain/names";
+import { parseStoredRisk } from "../../domain/risk";
 import type { SkillRow, VersionRow } from "../../domain/skills";
 import { Command, DateTime, Notice, packagePath } from "../components";
 import { Layout } from "../layout";
 import { renderMarkdown } from "../markdown";
+import { RiskBadge, RiskSection } from "../risk";
 import type { WebState } from "../session";
+import { filesPath } from "./files";
 
 export interface PackagePageProps {
   web: WebState;
@@ -48,6 +51,7 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
             <span class="badge">{tag}</span>
           ))}
           {current.deprecated ? <span class="badge warn">deprecated</span> : null}
+          <RiskBadge level={parseStoredRisk(current.risk_json)?.level} />
           <span>
             by <a href={`/~${skill.scope}`}>~{skill.scope}</a>
           </span>
@@ -82,6 +86,7 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
             <Command text={`npm install ${spec} --registry ${origin}`} />
             <p class="hint">Other agents: -t codex, copilot, cursor, agents or opencode.</p>
           </section>
+          <RiskSection risk={parseStoredRisk(current.risk_json)} filesBase={filesPath(name, current.version)} />
           <section class="card" aria-labelledby="details-title">
             <h2 id="details-title">Details</h2>
             <dl class="facts">
