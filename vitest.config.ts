@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_SIGNING_KEY } from "./test/helpers/signing-keys.mjs";
 
 // Two pools in one run: Worker tests inside workerd (real D1/R2 via miniflare), and Node tests that
 // start the real Worker the way `npm start` does (one workerd) and drive it over HTTP with the CLI and stock npm clients.
@@ -13,7 +14,8 @@ export default defineConfig(async () => {
             cloudflareTest({
               main: "./worker/index.ts",
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+              // The fixed test signing key, passed as the secret binding production gets from `wrangler secret put`.
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } },
             }),
           ],
           test: {

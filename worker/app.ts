@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { getPath } from "hono/utils/url";
 import { r2ArtifactStore } from "./domain/artifact-store";
 import { limitsFromEnv } from "./domain/limits";
+import { keyRingFromEnv } from "./domain/signatures";
 import type { AppEnv, Deps } from "./env";
 import { notFound, renderError } from "./errors";
 import { authRoutes } from "./routes/auth";
@@ -56,6 +57,7 @@ export function defaultDeps(env: AppEnv["Bindings"]): Deps {
     db: env.DB,
     artifacts: r2ArtifactStore(env.ARTIFACTS),
     limits: limitsFromEnv(env),
+    signingKeys: () => keyRingFromEnv(env),
     scanRisk: env.RISK_SCAN !== "off",
   };
 }

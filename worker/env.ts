@@ -1,6 +1,7 @@
 import type { Publisher } from "./domain/accounts";
 import type { ArtifactStore } from "./domain/artifact-store";
 import type { Limits } from "./domain/limits";
+import type { KeyRing } from "./domain/signatures";
 
 /** Bindings declared in wrangler.toml. */
 export interface Bindings {
@@ -9,6 +10,10 @@ export interface Bindings {
   MAX_TARBALL_BYTES?: string;
   MAX_UNPACKED_BYTES?: string;
   MAX_ENTRIES?: string;
+  /** Secret: the registry's ECDSA P-256 signing key (PKCS8 base64/PEM or JWK). Unset: no signatures. */
+  REGISTRY_SIGNING_KEY?: string;
+  /** Secret or var: keys retired by a rotation, still listed: JSON `[{"key": ..., "expires": ISO}]`. */
+  REGISTRY_RETIRED_KEYS?: string;
   /** "off" turns the publish-time risk scan off (benchmarks; an operator's escape hatch). */
   RISK_SCAN?: string;
   /** Orphan sweep: leave objects younger than this alone (seconds, default 3600). */
@@ -24,6 +29,8 @@ export interface Deps {
   db: D1Database;
   artifacts: ArtifactStore;
   limits: Limits;
+  /** The registry's signing keys (null: it signs nothing). */
+  signingKeys: () => Promise<KeyRing | null>;
   /** Run the risk scan at publish (default true). */
   scanRisk?: boolean;
 }

@@ -25,6 +25,12 @@ export const COMMANDS = [
     load: () => import("./info.js"),
   },
   {
+    name: "verify",
+    summary: "Re-check installed skills: files on disk and the registry's signatures",
+    group: "Use skills",
+    load: () => import("./verify.js"),
+  },
+  {
     name: "update",
     summary: "Update installed skills to the newest version their tag or range allows",
     group: "Use skills",

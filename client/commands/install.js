@@ -150,6 +150,7 @@ export default {
             projectDir: ctx.cwd,
             force,
             locked: entry,
+            warn: ctx.out.note,
             reviewRisk,
           }),
         );
@@ -198,6 +199,7 @@ export default {
           targets,
           projectDir: ctx.cwd,
           force,
+          warn: ctx.out.note,
           reviewRisk,
           beforeSwap: (placing) => journal.intend(skill.canonical, placing),
         }),
@@ -228,6 +230,7 @@ async function installAndRecord(ctx, registry, journal, opts) {
           resolved: r.tarballUrl,
           requested: r.requested,
           registry: registry.url,
+          ...(r.keyid ? { keyid: r.keyid } : {}),
         },
         r.platform,
       );

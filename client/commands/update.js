@@ -117,6 +117,7 @@ async function updateOne(ctx, item, target, journal, registryFor, results) {
         requested: spec,
         targets: target,
         projectDir: ctx.cwd,
+        warn: ctx.out.note,
         beforeSwap: (placing) => journal.intend(skill.canonical, placing),
       });
       if (scope === "local") {
@@ -129,6 +130,7 @@ async function updateOne(ctx, item, target, journal, registryFor, results) {
             resolved: done.tarballUrl,
             requested: spec,
             registry: registry.url,
+            ...(done.keyid ? { keyid: done.keyid } : {}),
           },
           done.platform,
         );

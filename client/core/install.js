@@ -12,6 +12,7 @@ import { CliError } from "./errors.js";
 import { installDirFor, legacySkillsDirs, PLATFORMS, skillsDir } from "./platforms.js";
 import { downloadProgress } from "./progress.js";
 import { parseRisk } from "./risk.js";
+import { checkInstallSignature, fileDigests } from "./signatures.js";
 import { readPackageTarball, writeEntries } from "./tarball.js";
 
 export const RECORD_DIR = ".skild";
@@ -47,6 +48,8 @@ const leftoverName = (prefix, installDir) => `${prefix}${installDir}-${process.p
  * @property {string} integrity
  * @property {string} tarballUrl
  * @property {string} installedAt
+ * @property {string} [keyid]       the registry key whose signature verified (absent: the registry does not sign)
+ * @property {Record<string, string>} [files] sha256 hex of every installed file, by `/`-separated path (`skild verify`)
  * @property {import("./sources/install-source.js").SourceInfo} [source] set for skills from a folder or git repository
  */
 
@@ -75,6 +78,7 @@ const leftoverName = (prefix, installDir) => `${prefix}${installDir}-${process.p
  * @property {string} dir
  * @property {"installed" | "updated" | "unchanged"} status
  * @property {string} [previousVersion]
+ * @property {string} [keyid] the registry key whose signature verified
  */
 
 /**
@@ -204,6 +208,8 @@ export async function swapIntoPlace(fresh, target) {
  * @property {string} integrity
  * @property {string} tarballUrl
  * @property {number | undefined} size
+ * @property {unknown} [signatures] the registry's signatures of this version
+ * @property {string} [publishedAt]
  * @property {import("./risk.js").Risk | null} [risk] the registry's risk scan (absent: not fetched yet, lockfile installs)
  */
 
@@ -230,6 +236,8 @@ export async function resolveSkill(registry, skill, requested) {
     integrity: meta.integrity,
     tarballUrl: meta.tarballUrl,
     size: typeof meta.size === "number" ? meta.size : undefined,
+    signatures: meta.signatures,
+    publishedAt: meta.publishedAt,
     risk: parseRisk(meta.risk),
   };
 }
@@ -303,9 +311,10 @@ async function fetchVerified(registry, skill, resolved, progressStream) {
  * @param {InstallTarget[]} opts.targets
  * @param {string} opts.projectDir the project root for local installs
  * @param {boolean} [opts.force] reinstall even when the same version is there, replace folders skild did not install
- * @param {{version: string, integrity: string, resolved: string}} [opts.locked] install exactly this (from skild.lock.json)
+ * @param {{version: string, integrity: string, resolved: string, keyid?: string}} [opts.locked] install exactly this (from skild.lock.json)
  * @param {{write: (s: string) => unknown, isTTY?: boolean}} [opts.progress] where the download line goes (stderr)
  * @param {(placing: {platform: string, scope: InstallScope, dir: string}) => Promise<unknown>} [opts.beforeSwap] called right before a folder is replaced (lockfile-journal.js)
+ * @param {(text: string) => void} [opts.warn] a warning line (a changed signing key)
  * @param {(risk: import("./risk.js").Risk | null, label: string) => Promise<void>} [opts.reviewRisk] called once before
  *   anything is downloaded, with the registry's risk scan of the version; throws to stop the install
  * @returns {Promise<InstallResult[]>}
@@ -321,6 +330,18 @@ export async function installRegistrySkill(opts) {
         size: undefined,
       }
     : await resolveSkill(registry, skill, requested);
+  // Before any download: the registry's signature of exactly this name, version and integrity.
+  const keyid = await checkInstallSignature(registry, skill, resolved, Boolean(opts.locked));
+  const warnedKeyChange = new Set([opts.locked?.keyid ?? keyid]);
+  /** @param {string | undefined} before */
+  const warnIfKeyChanged = (before) => {
+    if (before === undefined || warnedKeyChange.has(before)) return;
+    warnedKeyChange.add(before);
+    opts.warn?.(
+      `warning: ${skill.canonical}@${resolved.version} was verified with registry key ${before} before and now with ${keyid ?? "no key (the registry lists none)"}; the registry rotated its key, or someone else signs for it.`,
+    );
+  };
+  warnIfKeyChanged(opts.locked?.keyid);
 
   /** @type {Awaited<ReturnType<typeof fetchVerified>> | undefined} */
   let contents;
@@ -331,8 +352,21 @@ export async function installRegistrySkill(opts) {
     const installDir = installDirFor(platform, skill);
     const parent = await openSkillsDir(platform, scope, projectDir, installDir);
     const target = path.join(parent, installDir);
-    const base = { name: skill.canonical, requested, platform, scope, dir: target, ...resolved };
+    const base = {
+      name: skill.canonical,
+      requested,
+      platform,
+      scope,
+      dir: target,
+      version: resolved.version,
+      integrity: resolved.integrity,
+      tarballUrl: resolved.tarballUrl,
+      size: resolved.size,
+      ...(resolved.risk !== undefined ? { risk: resolved.risk } : {}),
+      ...(keyid ? { keyid } : {}),
+    };
     const existing = await readInstallRecord(target);
+    if (existing?.name === skill.canonical) warnIfKeyChanged(existing.keyid);
     if (!existing && !opts.force && (await exists(target))) {
       throw new CliError(
         `${target} exists but was not installed by skild (no ${RECORD_DIR}/${RECORD_FILE}); pass --force to replace it.`,
@@ -377,6 +411,8 @@ export async function installRegistrySkill(opts) {
         integrity: resolved.integrity,
         tarballUrl: resolved.tarballUrl,
         installedAt: new Date().toISOString(),
+        ...(keyid ? { keyid } : {}),
+        files: fileDigests(contents.entries),
       };
       // The package's own .skild (if any) is replaced by ours.
       await rm(path.join(temp, RECORD_DIR), { recursive: true, force: true });

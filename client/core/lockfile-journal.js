@@ -80,6 +80,7 @@ export async function recoverIntents(skillsFolder, projectDir) {
             resolved: record.tarballUrl,
             requested: record.requested,
             registry: record.registryUrl,
+            ...(record.keyid ? { keyid: record.keyid } : {}),
           },
           platform,
         );

@@ -16,6 +16,7 @@ export const LOCKFILE_NAME = "skild.lock.json";
  * @property {string} requested the spec asked for: "latest", "beta", "^1.0.0", "1.2.3"
  * @property {string} registry
  * @property {string[]} platforms the agents it is installed for in this project
+ * @property {string} [keyid]   the registry key whose signature verified at install
  */
 
 /**

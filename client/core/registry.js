@@ -24,7 +24,7 @@ const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  * @typedef {{name: string, description: string, latest: string | null, updatedAt: string}} SkillSummary
  * @typedef {{version: string, integrity: string, size: number, publishedAt: string, deprecated?: string}} VersionSummary
  * @typedef {{name: string, description: string, distTags: Record<string, string>, versions: VersionSummary[], readme?: string, createdAt?: string, updatedAt?: string}} SkillDetails
- * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string, risk?: unknown}} VersionDetails
+ * @typedef {{name: string, version: string, integrity: string, shasum: string, size: number, tarballUrl: string, publishedAt: string, manifest: Record<string, unknown>, deprecated?: string, signatures?: unknown, risk?: unknown}} VersionDetails
  * @typedef {{path: string, size: number, sha256: string}} VersionFile
  * @typedef {{name: string, version: string, integrity: string, shasum: string, size?: number, tarballUrl: string, distTags: Record<string, string>, risk?: unknown}} PublishResult
  * @typedef {{received: number, total: number | undefined}} DownloadProgress
@@ -165,6 +165,28 @@ export function createRegistryClient({ url, token }) {
 
     /** @param {{scope: string, name: string}} skill @returns {Promise<SkillDetails>} */
     getSkill: (skill) => requestJson("GET", skillPath(skill)),
+
+    /**
+     * The registry's public signing keys (`GET /-/npm/v1/keys`, npm's format), unchecked (see
+     * signatures.js); null when it answers 404: a registry that signs nothing.
+     * @returns {Promise<unknown>}
+     */
+    async signingKeys() {
+      const res = await send("GET", "/-/npm/v1/keys");
+      if (res.status === 404) return null;
+      if (!res.ok) throw await responseError(res, "GET /-/npm/v1/keys");
+      const text = await res.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new CliError(
+          `The registry at ${base} serves a signing keys document (/-/npm/v1/keys) that is not JSON.`,
+          {
+            code: "BAD_KEYS",
+          },
+        );
+      }
+    },
 
     /**
      * A version, dist-tag or semver range → the exact version the registry picks.

@@ -1,9 +1,12 @@
+import { createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ssri from "ssri";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyIdOf } from "../../client/core/signatures.js";
 import { type RegistryServer, startRegistry } from "../helpers/registry-server";
+import { TEST_SIGNING_KEY } from "../helpers/signing-keys.mjs";
 import { gzip, skillEntries, type TarEntry, tar } from "../helpers/tarball";
 import {
   type CliSandbox,
@@ -17,6 +20,17 @@ import {
 } from "./cli-helpers";
 
 const integrityOf = (bytes: Uint8Array) => ssri.fromData(Buffer.from(bytes), { algorithms: ["sha512"] }).toString();
+
+// The registry signs with the fixed test key, and the forged answers below are signed with it too:
+// a registry (or its key) gone bad. The client's own checks must hold even behind a valid signature.
+const signingKey = createPrivateKey({ key: Buffer.from(TEST_SIGNING_KEY, "base64"), format: "der", type: "pkcs8" });
+const testKeyId = keyIdOf(createPublicKey(signingKey));
+const signed = (version: string, integrity: string) => [
+  {
+    keyid: testKeyId,
+    sig: sign("sha256", Buffer.from(`@acme/victim@${version}:${integrity}`), signingKey).toString("base64"),
+  },
+];
 
 // The client must not trust the server: bytes that do not match the integrity, metadata that lies,
 // and archives with links or paths that escape are refused, whoever served them.
@@ -33,7 +47,7 @@ describe("skild install refuses bad downloads", () => {
   ) => Promise<FakeResponse | undefined> = async () => undefined;
 
   beforeAll(async () => {
-    server = await startRegistry();
+    server = await startRegistry({ secrets: { REGISTRY_SIGNING_KEY: TEST_SIGNING_KEY } });
     publisher = createSandbox(server.url);
     await createPublisher(publisher, "acme");
     await publishVersions(publisher, "@acme/victim", ["1.0.0", "2.0.0"]);
@@ -65,6 +79,7 @@ describe("skild install refuses bad downloads", () => {
             name: "@acme/victim",
             version: "2.0.0",
             integrity: integrityOf(bytes),
+            signatures: signed("2.0.0", integrityOf(bytes)),
             shasum: "",
             size: bytes.byteLength,
             tarballUrl: `${self}/evil/victim-2.0.0.tgz`,
@@ -104,7 +119,7 @@ describe("skild install refuses bad downloads", () => {
     intercept = async (req, forward) => {
       if (req.path !== "/skills/acme/victim/versions/2.0.0") return undefined;
       const upstream = JSON.parse(new TextDecoder().decode((await forward()).body));
-      return { body: JSON.stringify({ ...upstream, integrity: lie }) };
+      return { body: JSON.stringify({ ...upstream, integrity: lie, signatures: signed("2.0.0", lie) }) };
     };
     const { code, stderr } = await installV2ViaFake();
     expect(code).toBe(1);

@@ -32,6 +32,9 @@ describe("skild.lock.json", () => {
     ((await (await fetch(`${server.url}/skills/${name.slice(1)}/versions/${version}`)).json()) as { integrity: string })
       .integrity;
   const lockOf = (cli: CliSandbox) => readJsonFile<Lock>(path.join(cli.project, "skild.lock.json"));
+  /** The registry's signing key id (the launcher makes a key per state folder). */
+  const registryKeyId = async () =>
+    ((await (await fetch(`${server.url}/-/npm/v1/keys`)).json()) as { keys: { keyid: string }[] }).keys[0].keyid;
 
   beforeAll(async () => {
     server = await startRegistry();
@@ -60,6 +63,7 @@ describe("skild.lock.json", () => {
           resolved: `${server.url}/skills/@acme/alpha/versions/1.1.0/tarball`,
           requested: "^1.0.0",
           registry: server.url,
+          keyid: await registryKeyId(),
           platforms: ["claude", "codex"],
         },
         "@acme/beta-skill": {
@@ -68,6 +72,7 @@ describe("skild.lock.json", () => {
           resolved: `${server.url}/skills/@acme/beta-skill/versions/0.1.0/tarball`,
           requested: "latest",
           registry: server.url,
+          keyid: await registryKeyId(),
           platforms: ["cursor"],
         },
       },
@@ -114,8 +119,10 @@ describe("skild.lock.json", () => {
 
     const { code, stderr } = await cli.run(["install"]);
     expect(code).toBe(1);
+    // The registry's signature covers name, version and integrity: a locked integrity it did not sign
+    // is refused before anything is downloaded.
     expect(stderr).toContain(
-      `skild: Integrity check failed for @acme/alpha@1.1.0: expected ${wrong}, got ${await integrityOf("@acme/alpha", "1.1.0")}. The download was corrupted or tampered with; nothing was installed.`,
+      `skild: Refusing @acme/alpha@1.1.0: its signature by key ${await registryKeyId()} does not match @acme/alpha@1.1.0:${wrong} (tampered?); nothing was installed.`,
     );
     expect(readFileSync(path.join(dir, ".skild/install.json"), "utf8")).toBe(before);
     expect(readdirSync(path.dirname(dir))).toEqual(["acme__alpha"]);

@@ -72,7 +72,15 @@ export async function npmPublish(account: Account, opts: PublishBodyOptions & { 
 export interface VersionDoc {
   name: string;
   version: string;
-  dist: { tarball: string; integrity: string; shasum: string; fileCount: number; unpackedSize: number };
+  dist: {
+    tarball: string;
+    integrity: string;
+    shasum: string;
+    fileCount: number;
+    unpackedSize: number;
+    signatures?: { keyid: string; sig: string }[];
+    attestations?: { url: string; provenance: { predicateType: string } };
+  };
   deprecated?: string;
   [field: string]: unknown;
 }

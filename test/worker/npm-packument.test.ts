@@ -37,6 +37,8 @@ describe("GET /<name> packument", () => {
       shasum: expect.stringMatching(/^[0-9a-f]{40}$/),
       fileCount: 2,
       unpackedSize: expect.any(Number),
+      // The registry's signature (checked in signatures.test.ts).
+      signatures: [{ keyid: expect.stringMatching(/^SHA256:/), sig: expect.any(String) }],
     });
     expect(Object.keys(body!.time)).toEqual(expect.arrayContaining(["created", "modified", "1.0.0", "1.1.0"]));
     expect(Date.parse(body!.time["1.1.0"])).toBeGreaterThanOrEqual(Date.parse(body!.time["1.0.0"]));

@@ -4,6 +4,8 @@
 // read-cache.ts keeps the rows and the built JSON per (skill, form, origin) between writes.
 import { levelSql, WRITE } from "./access";
 import type { SkillName } from "./names";
+import { attestationsRef } from "./provenance";
+import type { VersionSignature } from "./signatures";
 import type { SkillRow, VersionRow } from "./skills";
 import { compareVersions } from "./versions";
 
@@ -13,6 +15,12 @@ export type PackumentForm = "full" | "abbreviated";
 export interface PackumentVersionRow extends VersionRow {
   manifest_json: string;
   readme: string | null;
+  /** Stored registry signatures (JSON), see signatures.ts. */
+  signatures?: string | null;
+  /** Provenance summary (JSON), see provenance.ts. */
+  provenance?: string | null;
+  /** What `ensureSigned` decided to serve for the registry's current keys. */
+  served_signatures?: VersionSignature[];
 }
 
 export interface PackumentSource {
@@ -38,7 +46,7 @@ export async function loadPackumentSource(db: D1Database, name: SkillName): Prom
     db
       .prepare(
         `SELECT version, integrity, shasum, sha256, size, unpacked_size, file_count, deprecated, published_at,
-                unpublished_at, manifest_json, risk_level, risk_json,
+                unpublished_at, manifest_json, signatures, provenance, risk_level, risk_json,
                 CASE WHEN version = (SELECT version FROM dist_tags WHERE skill_id = ${skillId} AND tag = 'latest')
                      THEN readme END AS readme
          FROM versions WHERE skill_id = ${skillId} AND unpublished_at IS NULL`,
@@ -87,11 +95,14 @@ export function parseRev(rev: string): number | null {
 }
 
 /** Bump when the document's shape changes, so clients holding an older build revalidate to a new body. */
-const PACKUMENT_FORMAT = 1;
+const PACKUMENT_FORMAT = 2;
 
-/** Changes whenever anything in the document can change: a new revision, the other form, a new format. */
-export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm) =>
-  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}"`;
+/**
+ * Changes whenever anything in the document can change: a new revision, the other form, a new
+ * format, the registry's signing keys (`keys`: the key ring's id).
+ */
+export const packumentEtag = (skill: Pick<SkillRow, "id" | "revision">, form: PackumentForm, keys = "") =>
+  `"pk${PACKUMENT_FORMAT}-${skill.id}-${skill.revision}-${form === "full" ? "f" : "a"}${keys ? `-${keys}` : ""}"`;
 
 export const tarballFileName = (skillName: string, version: string) => `${skillName}-${version}.tgz`;
 
@@ -151,6 +162,8 @@ export function buildVersionDoc(skill: SkillRow, row: PackumentVersionRow, origi
     shasum: row.shasum,
     fileCount: row.file_count,
     unpackedSize: row.unpacked_size,
+    ...(row.served_signatures?.length ? { signatures: row.served_signatures } : {}),
+    ...attestationsRef(origin, name, row),
   };
   if (row.deprecated) doc.deprecated = row.deprecated;
   return doc;

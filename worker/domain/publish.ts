@@ -11,10 +11,12 @@ import { artifactKey } from "./artifact-store";
 import { sha256Hex, toHex } from "./crypto";
 import { canonicalName, type SkillName } from "./names";
 import { ensureTarballStored } from "./orphan-sweep";
+import { checkProvenance } from "./provenance";
 import { skillWriteBatch } from "./read-cache";
 import { type Risk, scanVersion, storeRiskStatement } from "./risk";
 import { getDistTags } from "./skills";
 import { inspectTarball } from "./tarball";
+import { signAtPublish, trustStatements } from "./trust";
 import { parseDistTag, parseExactVersion, sortKey } from "./versions";
 
 export interface PublishInput {
@@ -29,6 +31,8 @@ export interface PublishInput {
    * can never differ from what they install ("manifest confusion").
    */
   manifest?: Record<string, unknown>;
+  /** npm publish --provenance: the `.sigstore` attachment's bundle JSON text (checked in provenance.ts). */
+  provenanceBundle?: string;
   /** Who may read a NEW skill (npm `--access`, `?access=`); an existing skill keeps its access (change it with `npm access`). */
   access?: SkillAccess;
 }
@@ -132,6 +136,9 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
   const manifestJson = serializeManifest({ ...storedManifest(pkg), name, version });
   const { integrity, shasum, sha256 } = await digests(tarball);
   assertClaimedDigests(input.manifest, { integrity, shasum });
+  const provenance =
+    input.provenanceBundle === undefined ? null : checkProvenance(input.provenanceBundle, { name, version, integrity });
+  const signature = await signAtPublish(deps, name, version, integrity);
   // Advisory: findings are stored and shown, never a reason to refuse.
   const risk = deps.scanRisk === false ? null : scanVersion(contents.files);
 
@@ -231,6 +238,7 @@ export async function publishVersion(deps: Deps, input: PublishInput): Promise<P
           : [skill.scope, skill.name, version, prerelease ? 1 : 0, sortKey(version)]),
       ),
     describeIfLatest(db, skill, version, description),
+    ...trustStatements(db, skill, version, { signature, provenance }),
   );
   if (risk) statements.push(storeRiskStatement(db, skill, version, risk));
   try {

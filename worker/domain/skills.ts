@@ -73,10 +73,10 @@ export async function getVersion(
   db: D1Database,
   skillId: number,
   version: string,
-): Promise<(VersionRow & { manifest_json: string; readme: string }) | null> {
+): Promise<(VersionRow & { manifest_json: string; readme: string; provenance: string | null }) | null> {
   return db
     .prepare(
-      `SELECT ${VERSION_COLUMNS}, manifest_json, readme FROM versions WHERE skill_id = ? AND version = ? AND unpublished_at IS NULL`,
+      `SELECT ${VERSION_COLUMNS}, manifest_json, readme, provenance FROM versions WHERE skill_id = ? AND version = ? AND unpublished_at IS NULL`,
     )
     .bind(skillId, version)
     .first();

@@ -7,7 +7,9 @@ import type { PackumentSource } from "../domain/packument";
 import { publishVersion } from "../domain/publish";
 import { type SkillSnapshot, searchSkillsCached, type TarballRef } from "../domain/read-cache";
 import { parseStoredRisk } from "../domain/risk";
+import { ensureSigned } from "../domain/signatures";
 import { findSkill, resolveSpec } from "../domain/skills";
+import { versionTrust } from "../domain/trust";
 import { listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import type { AppEnv } from "../env";
@@ -118,6 +120,7 @@ export const skillRoutes = new Hono<AppEnv>()
     const version = resolveSpec(skill, c.req.param("spec"), tags, snapshot.liveVersions());
     const row = snapshot.version(version);
     if (!row) throw notFound(`${canonicalName(skill)}@${version} does not exist.`, "VERSION_NOT_FOUND");
+    await ensureSigned(c.get("deps"), skillParam(c.req.param()), snapshot);
     return c.json({
       name: canonicalName(skill),
       version: row.version,
@@ -131,6 +134,7 @@ export const skillRoutes = new Hono<AppEnv>()
       ...(row.deprecated ? { deprecated: row.deprecated } : {}),
       manifest: JSON.parse(row.manifest_json),
       risk: parseStoredRisk(row.risk_json),
+      ...versionTrust(new URL(c.req.url).origin, canonicalName(skill), row),
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { orgRoutes } from "./orgs";
 import { packageRoutes } from "./packages";
 import { registryRoutes } from "./registry";
+import { trustRoutes } from "./trust";
 import { userRoutes } from "./users";
 
 /**
@@ -13,4 +14,5 @@ export const npmRoutes = new Hono<AppEnv>()
   .route("/", orgRoutes)
   .route("/", userRoutes)
   .route("/", registryRoutes)
+  .route("/", trustRoutes)
   .route("/", packageRoutes);

@@ -10,6 +10,7 @@ import { accessSchema, setMaintainers } from "../../domain/orgs";
 import { buildPackument, buildVersionDoc, type PackumentForm, packumentEtag } from "../../domain/packument";
 import { publishVersion } from "../../domain/publish";
 import { readSkill } from "../../domain/read-cache";
+import { ensureSigned } from "../../domain/signatures";
 import { findSkill, resolveSpec, type SkillRow } from "../../domain/skills";
 import { setDistTag } from "../../domain/tags";
 import { parseExactVersion } from "../../domain/versions";
@@ -47,7 +48,8 @@ async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Respon
   if (!snapshot || snapshot.source.versions.length === 0) throw packageNotFound(); // or every version unpublished
   const scope = cacheScope(snapshot.source.skill);
   const form: PackumentForm = !forWrite && wantsAbbreviated(c.req.header("Accept")) ? "abbreviated" : "full";
-  const etag = packumentEtag(snapshot.source.skill, form);
+  const keys = await ensureSigned(c.get("deps"), name, snapshot);
+  const etag = packumentEtag(snapshot.source.skill, form, keys);
   const headers: Record<string, string> = {
     ETag: etag,
     Vary: "Accept",
@@ -58,7 +60,7 @@ async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Respon
     return new Response(null, { status: 304, headers });
   }
   const at = origin(c);
-  const body = snapshot.document(`packument:${form}:${at}`, () => buildPackument(snapshot.source, form, at));
+  const body = snapshot.document(`packument:${form}:${at}:${keys}`, () => buildPackument(snapshot.source, form, at));
   headers["Content-Type"] = form === "full" ? "application/json" : ABBREVIATED_TYPE;
   return new Response(body, { headers });
 }
@@ -70,6 +72,7 @@ async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: str
   const { skill, tags } = snapshot.source;
   const row = snapshot.version(resolveSpec(name, spec, tags, snapshot.liveVersions()));
   if (!row) throw packageNotFound();
+  await ensureSigned(c.get("deps"), name, snapshot);
   if (skill.access === "restricted") c.header("Cache-Control", "private");
   return c.json(buildVersionDoc(skill, { ...row, readme: null }, origin(c)));
 }
@@ -118,7 +121,7 @@ function decodeAttachment(file: string, attachment: z.infer<typeof attachmentSch
 
 /**
  * The one tarball npm attaches, named `<name>-<version>.tgz` as every npm client names it; a
- * provenance bundle (`<name>-<version>.sigstore`) may ride along and is not stored. Anything else
+ * provenance bundle (`<name>-<version>.sigstore`) may ride along (see provenanceAttachment). Anything else
  * would be accepted and silently dropped, or is a tarball for another version: refused.
  */
 function tarballAttachment(
@@ -149,6 +152,26 @@ function tarballAttachment(
   return [file, attachments[file]];
 }
 
+/** The `.sigstore` bundle of `npm publish --provenance` (its `data` is the bundle JSON, not base64), if sent. */
+function provenanceAttachment(
+  name: SkillName,
+  version: string,
+  attachments: Record<string, z.infer<typeof attachmentSchema>>,
+): string | undefined {
+  const stems = [`${canonicalName(name)}-${version}`, `${name.name}-${version}`];
+  const files = stems.map((stem) => `${stem}.sigstore`).filter((file) => Object.hasOwn(attachments, file));
+  if (files.length === 0) return undefined;
+  if (files.length > 1) throw badRequest("Send one .sigstore provenance bundle, not two.", "BAD_PROVENANCE");
+  const { data, length } = attachments[files[0]];
+  if (data.length !== length) {
+    throw badRequest(
+      `_attachments["${files[0]}"] says length ${length} but holds ${data.length} characters; the upload was damaged.`,
+      "LENGTH_MISMATCH",
+    );
+  }
+  return data;
+}
+
 async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody): Promise<Response> {
   const deps = c.get("deps");
   const publisher = c.get("publisher");
@@ -164,6 +187,7 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
     );
   }
   const [file, attachment] = tarballAttachment(name, version, body._attachments ?? {});
+  const provenanceBundle = provenanceAttachment(name, version, body._attachments ?? {});
   if (attachment.length > deps.limits.maxTarballBytes) {
     throw tooLarge(
       `The tarball is ${formatBytes(attachment.length)}; the limit is ${formatBytes(deps.limits.maxTarballBytes)}.`,
@@ -181,6 +205,7 @@ async function publishFromPut(c: Context<AppEnv>, name: SkillName, body: PutBody
     tarball,
     tag: tags[0],
     manifest,
+    provenanceBundle,
     access: body.access ?? undefined,
   });
   let distTags = result.distTags;

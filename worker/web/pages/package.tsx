@@ -7,6 +7,7 @@ import type { SkillRow, VersionRow } from "../../domain/skills";
 import { Command, DateTime, Notice, packagePath } from "../components";
 import { Layout } from "../layout";
 import { renderMarkdown } from "../markdown";
+import { ProvenanceFacts } from "../provenance";
 import { RiskBadge, RiskSection } from "../risk";
 import type { WebState } from "../session";
 import { filesPath } from "./files";
@@ -18,7 +19,7 @@ export interface PackagePageProps {
   /** Live versions, lowest first. */
   versions: VersionRow[];
   distTags: Record<string, string>;
-  current: VersionRow & { readme: string };
+  current: VersionRow & { readme: string; provenance?: string | null };
   /** The URL named the version (/v/1.0.0) rather than showing `latest`. */
   pinned: boolean;
 }
@@ -106,6 +107,7 @@ export function PackagePage({ web, origin, skill, versions, distTags, current, p
               <dd class="wide">
                 <code>{current.integrity}</code>
               </dd>
+              <ProvenanceFacts summary={current.provenance} />
             </dl>
           </section>
           <section class="card" aria-labelledby="tags-title">
