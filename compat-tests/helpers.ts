@@ -1,6 +1,6 @@
 // Shared by the compat tests: a registry per test file, temp dirs, stock clients run as real
 // processes with their own HOME, config and cache (nothing from the developer's or CI's setup leaks in).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +13,8 @@ export type { RegistryServer };
 export { ROOT };
 
 export const BIN = {
-  npm: path.join(ROOT, "node_modules", ".bin", "npm"),
+  /** npm 11 from node_modules, or the npm `npm test`'s Node 24 step puts first (npm 12). */
+  npm: process.env.SKILD_TEST_NPM || path.join(ROOT, "node_modules", ".bin", "npm"),
   pnpm: path.join(ROOT, "node_modules", ".bin", "pnpm"),
   bun: path.join(ROOT, "node_modules", ".bin", "bun"),
   /** yarn 4 (@yarnpkg/cli-dist). */
@@ -21,6 +22,35 @@ export const BIN = {
   /** yarn 1, run through node (its .bin name is taken by yarn 4). */
   yarn1: path.join(ROOT, "node_modules", "yarn", "bin", "yarn.js"),
 };
+
+/**
+ * `npm view <spec> <field> --json` as npm 11 shapes it. npm 12 always answers with an array
+ * (npm/cli#9160, "npm view --json now always returns an array"), except that a sole array-valued
+ * field such as `versions` comes back flat (npm/cli#9745); npm 11 unwraps a single result. The
+ * tests ask for one version's scalar or object fields, so a one-element array around a
+ * non-array field is that wrapper.
+ */
+export function parseNpmViewJson(stdout: string, field: string | undefined): ReturnType<typeof JSON.parse> {
+  const value = JSON.parse(stdout);
+  const arrayFields = new Set(["versions", "maintainers", "keywords", "files"]);
+  if (Array.isArray(value) && value.length === 1 && field && !arrayFields.has(field)) return value[0];
+  return value;
+}
+
+/** The major version of the npm under test (11 from node_modules; 12 in `npm test`'s Node 24 step). */
+export const NPM_MAJOR = Number(
+  spawnSync(BIN.npm, ["--version"], {
+    encoding: "utf8",
+    env: { ...process.env, NO_UPDATE_NOTIFIER: "1" },
+  }).stdout.split(".")[0],
+);
+
+/** `npm pack --json`'s one package: npm 11 prints an array, npm 12 an object keyed by package name. */
+export function parseNpmPackJson(stdout: string): { integrity: string; shasum: string; filename: string } {
+  type Packed = { integrity: string; shasum: string; filename: string };
+  const parsed = JSON.parse(stdout) as Packed[] | Record<string, Packed>;
+  return Array.isArray(parsed) ? parsed[0] : Object.values(parsed)[0];
+}
 
 const tempDirs: string[] = [];
 

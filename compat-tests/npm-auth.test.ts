@@ -1,7 +1,7 @@
 // npm 11 accounts against the registry: adduser/login (legacy flow after web login is declined),
 // whoami, token list/create/revoke, logout.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type NpmClient, npmClient, type RegistryServer, setupRegistry } from "./helpers";
+import { createAccount, NPM_MAJOR, type NpmClient, npmClient, type RegistryServer, setupRegistry } from "./helpers";
 
 const PASSWORD = "correct horse battery";
 
@@ -18,7 +18,15 @@ describe("npm auth commands", () => {
   let npm: NpmClient;
   it("npm adduser creates the account and saves a token; whoami names it", async () => {
     npm = npmClient(server);
-    const added = await npm.run(["adduser"], {
+    if (NPM_MAJOR >= 12) {
+      // npm 12 removed `npm adduser` (npm/cli#9036): accounts are made on the registry's side
+      // (here its API), and `npm login` is how npm gets a token.
+      const gone = await npm.run(["adduser"]);
+      expect(gone.code).not.toBe(0);
+      expect(gone.output).toMatch(/Unknown command: "adduser"/);
+      await createAccount(server, "acme");
+    }
+    const added = await npm.run([NPM_MAJOR >= 12 ? "login" : "adduser"], {
       prompts: [
         [/Username:/, "acme"],
         [/Password:/, PASSWORD],

@@ -6,6 +6,7 @@ import {
   makeSkillPackage,
   type NpmClient,
   npmClient,
+  parseNpmViewJson,
   type RegistryServer,
   seedSkill,
   setupRegistry,
@@ -26,7 +27,7 @@ describe("npm deprecate and unpublish", () => {
 
   const view = async (...args: string[]) => {
     const res = await npm.run(["view", ...args, "--json"]);
-    return res.code === 0 && res.stdout.trim() ? JSON.parse(res.stdout) : undefined;
+    return res.code === 0 && res.stdout.trim() ? parseNpmViewJson(res.stdout, args[1]) : undefined;
   };
   /** version → deprecation message, straight from the packument (quicker than one `npm view` each). */
   const deprecations = async () => {

@@ -5,6 +5,8 @@ import {
   makeSkillPackage,
   type NpmClient,
   npmClient,
+  parseNpmPackJson,
+  parseNpmViewJson,
   type RegistryServer,
   setupRegistry,
   writeSkillVersion,
@@ -27,7 +29,7 @@ describe("npm publish and npm view", () => {
   const view = async (...args: string[]) => {
     const res = await npm.run(["view", ...args, "--json"]);
     expect(res.code, res.output).toBe(0);
-    return JSON.parse(res.stdout);
+    return parseNpmViewJson(res.stdout, args[1]);
   };
 
   it("publishes 1.0.0 and 1.1.0; latest follows", async () => {
@@ -66,7 +68,7 @@ describe("npm publish and npm view", () => {
     writeSkillVersion(dir, NAME, "1.2.0");
     const packed = await npm.run(["pack", "--json", "--pack-destination", npm.home], { cwd: dir });
     expect(packed.code, packed.output).toBe(0);
-    const [{ integrity, shasum }] = JSON.parse(packed.stdout) as { integrity: string; shasum: string }[];
+    const { integrity, shasum } = parseNpmPackJson(packed.stdout);
     expect(integrity).toMatch(/^sha512-/);
     expect((await npm.run(["publish"], { cwd: dir })).code).toBe(0);
     expect(await view(`${NAME}@1.2.0`, "dist.integrity")).toBe(integrity);

@@ -18,6 +18,7 @@ import {
   makeProject,
   makeSkillPackage,
   npmClient,
+  parseNpmViewJson,
   type RegistryServer,
   type RunResult,
   readJson,
@@ -243,7 +244,7 @@ describe("private skills through every client", () => {
     expect(access.output).toMatch(/E403/);
     // Still private, still 1.1.0 with one tag, as the member sees it.
     const view = await npmClient(server, { token: bob.token }).run(["view", SECRET, "dist-tags", "--json"]);
-    expect(JSON.parse(view.stdout)).toEqual({ latest: "1.1.0" });
+    expect(parseNpmViewJson(view.stdout, "dist-tags")).toEqual({ latest: "1.1.0" });
     expect((await fetch(`${server.url}/${SECRET.replace("/", "%2f")}`)).status).toBe(404);
   });
 });

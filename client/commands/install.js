@@ -3,6 +3,7 @@ import { bool, list, str } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { installRegistrySkill } from "../core/install.js";
 import { isLockedSource, LOCKFILE_NAME, lockInstall, readLockfile } from "../core/lockfile.js";
+import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { DEFAULT_PLATFORM, distinctTargets, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
@@ -113,6 +114,9 @@ export default {
           `Without a skill name, skild install installs what ${LOCKFILE_NAME} records, for the agents it records; drop -t/--all or name a skill.`,
         );
       }
+      // Any lockfile repair a crashed run left to do comes first, so the lockfile read below is true.
+      const everyLocal = PLATFORM_NAMES.map((platform) => ({ platform, scope: /** @type {const} */ ("local") }));
+      await withSkillsFolders({ targets: everyLocal, projectDir: ctx.cwd, create: false }, async () => {});
       const lock = await readLockfile(ctx.cwd);
       if (!lock) {
         throw new UsageError(
@@ -121,30 +125,35 @@ export default {
       }
       const registry = await ctx.registry();
       for (const [name, entry] of Object.entries(lock.skills)) {
+        const lockedTargets = entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") }));
         if (isLockedSource(entry)) {
-          const done = await installSourceSkill({
-            source: sourceFromLock(entry, ctx.cwd),
-            targets: entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") })),
-            projectDir: ctx.cwd,
-            force,
-            locked: { commit: entry.commit, path: entry.path, integrity: entry.integrity },
-          });
+          const done = await withSkillsFolders({ targets: lockedTargets, projectDir: ctx.cwd, create: true }, () =>
+            installSourceSkill({
+              source: sourceFromLock(entry, ctx.cwd),
+              targets: lockedTargets,
+              projectDir: ctx.cwd,
+              force,
+              locked: { commit: entry.commit, path: entry.path, integrity: entry.integrity },
+            }),
+          );
           results.push(...done);
           for (const r of done) ctx.out.line(describeSourceResult(ctx, r));
           continue;
         }
         const { skill } = parseSkillSpec(name);
-        const done = await installRegistrySkill({
-          registry,
-          skill,
-          requested: entry.requested ?? entry.version,
-          targets: entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") })),
-          projectDir: ctx.cwd,
-          force,
-          locked: entry,
-          warn: ctx.out.note,
-          reviewRisk,
-        });
+        const done = await withSkillsFolders({ targets: lockedTargets, projectDir: ctx.cwd, create: true }, () =>
+          installRegistrySkill({
+            registry,
+            skill,
+            requested: entry.requested ?? entry.version,
+            targets: lockedTargets,
+            projectDir: ctx.cwd,
+            force,
+            locked: entry,
+            warn: ctx.out.note,
+            reviewRisk,
+          }),
+        );
         results.push(...done);
         for (const r of done) ctx.out.line(describe(ctx, r));
       }
@@ -153,7 +162,7 @@ export default {
       return;
     }
 
-    const scope = bool(ctx, "local") ? "local" : "global";
+    const scope = bool(ctx, "local") ? /** @type {const} */ ("local") : /** @type {const} */ ("global");
     const platforms = selectPlatforms({ target: list(ctx, "target"), all: bool(ctx, "all") }, [DEFAULT_PLATFORM]);
     // --all: one install per distinct folder (codex, goose and agents share .agents/skills).
     const targets = distinctTargets(platforms, scope, ctx.cwd);
@@ -165,47 +174,69 @@ export default {
     let registry;
     for (const source of sources) {
       if (source.kind !== "registry") {
-        const done = await installSourceSkill({ source, skill: skillFlag, targets, projectDir: ctx.cwd, force });
-        for (const r of done) {
-          if (scope === "local") await lockSourceInstall(ctx.cwd, r);
-          ctx.out.line(describeSourceResult(ctx, r));
-        }
+        // Holding the folders' locks too (not journalled: a crash here is not repaired in the lockfile).
+        const done = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, async () => {
+          const done = await installSourceSkill({ source, skill: skillFlag, targets, projectDir: ctx.cwd, force });
+          for (const r of done) {
+            if (scope === "local") await lockSourceInstall(ctx.cwd, r);
+            ctx.out.line(describeSourceResult(ctx, r));
+          }
+          return done;
+        });
         results.push(...done);
         continue;
       }
       if (skillFlag) throw new UsageError("--skill is for folders and git repositories that hold several skills.");
       const { skill, spec } = parseSkillSpec(source.spec);
       registry ??= await ctx.registry();
-      const done = await installRegistrySkill({
-        registry,
-        skill,
-        requested: spec ?? "latest",
-        targets,
-        projectDir: ctx.cwd,
-        force,
-        warn: ctx.out.note,
-        reviewRisk,
-      });
-      for (const r of done) {
-        if (scope === "local") {
-          await lockInstall(
-            ctx.cwd,
-            r.name,
-            {
-              version: r.version,
-              integrity: r.integrity,
-              resolved: r.tarballUrl,
-              requested: r.requested,
-              registry: registry.url,
-              ...(r.keyid ? { keyid: r.keyid } : {}),
-            },
-            r.platform,
-          );
-        }
-        ctx.out.line(describe(ctx, r));
-      }
+      const client = registry;
+      // Holding each folder's lock: a second install of this skill queues, then finds it installed.
+      const done = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, (journal) =>
+        installAndRecord(ctx, client, journal, {
+          registry: client,
+          skill,
+          requested: spec ?? "latest",
+          targets,
+          projectDir: ctx.cwd,
+          force,
+          warn: ctx.out.note,
+          reviewRisk,
+          beforeSwap: (placing) => journal.intend(skill.canonical, placing),
+        }),
+      );
       results.push(...done);
     }
     ctx.out.data({ installed: results });
   },
 };
+
+/**
+ * Installs, then records each --local result in the lockfile and clears its journal intent.
+ * @param {import("../core/command.js").Context} ctx
+ * @param {import("../core/registry.js").RegistryClient} registry
+ * @param {import("../core/lockfile-journal.js").Journal} journal
+ * @param {Parameters<typeof installRegistrySkill>[0]} opts
+ */
+async function installAndRecord(ctx, registry, journal, opts) {
+  const done = await installRegistrySkill(opts);
+  for (const r of done) {
+    if (r.scope === "local") {
+      await lockInstall(
+        ctx.cwd,
+        r.name,
+        {
+          version: r.version,
+          integrity: r.integrity,
+          resolved: r.tarballUrl,
+          requested: r.requested,
+          registry: registry.url,
+          ...(r.keyid ? { keyid: r.keyid } : {}),
+        },
+        r.platform,
+      );
+      await journal.settle(r.dir);
+    }
+    ctx.out.line(describe(ctx, r));
+  }
+  return done;
+}

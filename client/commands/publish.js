@@ -2,6 +2,7 @@ import path from "node:path";
 import { parseAccess } from "../core/access.js";
 import { bool, expectAtMost, str } from "../core/command.js";
 import { columns, formatBytes } from "../core/format.js";
+import { publishSafely } from "../core/publish-retry.js";
 import { describeRisk, parseRisk } from "../core/risk.js";
 import { locateSource, packSource } from "../core/source.js";
 
@@ -79,7 +80,32 @@ export default {
       return;
     }
     const registry = await ctx.registry();
-    const result = await registry.publish(packed.skill, packed.tarball, tag, access);
+    const outcome = await publishSafely(
+      registry,
+      {
+        skill: packed.skill,
+        version: packed.version,
+        tarball: packed.tarball,
+        integrity: packed.integrity,
+        tag,
+        access,
+      },
+      { note: ctx.out.note },
+    );
+    if (!outcome.result) {
+      // Re-running a publish that already landed (a CI retry, a lost reply) is not a failure.
+      ctx.out.data({
+        name: packed.skill.canonical,
+        version: packed.version,
+        integrity: packed.integrity,
+        alreadyPublished: true,
+        registry: registry.url,
+      });
+      ctx.out.line(`${label} already published (identical) on ${registry.url}`);
+      ctx.out.line(`integrity: ${packed.integrity}`);
+      return;
+    }
+    const result = outcome.result;
     ctx.out.data({ ...result, files: packed.files, registry: registry.url });
     // The registry has the last word (an existing skill keeps its access); fall back to what was asked.
     const answered = /** @type {{access?: string}} */ (result);

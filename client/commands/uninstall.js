@@ -3,6 +3,7 @@ import { bool, list } from "../core/command.js";
 import { CliError, UsageError } from "../core/errors.js";
 import { listInstalled, removeInstalled } from "../core/install.js";
 import { unlockInstall } from "../core/lockfile.js";
+import { withSkillsFolders } from "../core/lockfile-journal.js";
 import { parseSkillName } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
@@ -36,8 +37,25 @@ export default {
     const skills = ctx.positionals.map((raw) =>
       raw.startsWith("@") ? parseSkillName(raw) : { canonical: checkBareName(raw) },
     );
-    const scope = bool(ctx, "local") ? "local" : "global";
+    const scope = bool(ctx, "local") ? /** @type {const} */ ("local") : /** @type {const} */ ("global");
     const platforms = selectPlatforms({ target: list(ctx, "target"), all: bool(ctx, "all") }, PLATFORM_NAMES);
+    // Holding the locks of the folders it may change (existing ones only), after their crash recovery.
+    const targets = platforms.map((platform) => ({ platform, scope }));
+    await withSkillsFolders({ targets, projectDir: ctx.cwd, create: false }, (journal) =>
+      uninstallLocked(ctx, skills, scope, platforms, journal),
+    );
+  },
+};
+
+/**
+ * @param {import("../core/command.js").Context} ctx
+ * @param {{canonical: string}[]} skills
+ * @param {import("../core/platforms.js").InstallScope} scope
+ * @param {string[]} platforms
+ * @param {import("../core/lockfile-journal.js").Journal} journal
+ */
+async function uninstallLocked(ctx, skills, scope, platforms, journal) {
+  {
     const installed = await listInstalled({ platforms, scopes: [scope], projectDir: ctx.cwd });
     /** @type {{name: string, version: string, platform: string, scope: string, dir: string}[]} */
     const removed = [];
@@ -50,11 +68,14 @@ export default {
         );
       }
       for (const { record, dir } of matches) {
+        // Registry skills are journalled (a crash between the two steps is repaired); source skills are not.
+        if (!record.source) await journal.intend(record.name, { platform: record.platform, scope, dir });
         await removeInstalled(dir);
         if (scope === "local") {
           const key = record.source ? sourceLockKey(record.source, ctx.cwd) : record.name;
           await unlockInstall(ctx.cwd, key, record.platform);
         }
+        await journal.settle(dir);
         removed.push({ name: record.name, version: record.resolvedVersion, platform: record.platform, scope, dir });
         ctx.out.line(
           `Removed ${record.name}@${record.resolvedVersion} from ${displayPath(dir, ctx.cwd)} (${record.platform}, ${scope})`,
@@ -62,5 +83,5 @@ export default {
       }
     }
     ctx.out.data({ removed });
-  },
-};
+  }
+}

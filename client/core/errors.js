@@ -3,7 +3,7 @@
 export class CliError extends Error {
   /**
    * @param {string} message
-   * @param {{code?: string, status?: number, exitCode?: number}} [opts]
+   * @param {{code?: string, status?: number, exitCode?: number, details?: Record<string, unknown>}} [opts]
    */
   constructor(message, opts = {}) {
     super(message);
@@ -13,6 +13,8 @@ export class CliError extends Error {
     /** HTTP status when the registry answered with an error. */
     this.status = opts.status;
     this.exitCode = opts.exitCode ?? 1;
+    /** Extra fields of the registry's error body (e.g. the existing version's `integrity` on a 409). */
+    this.details = opts.details;
   }
 }
 

@@ -313,6 +313,7 @@ async function fetchVerified(registry, skill, resolved, progressStream) {
  * @param {boolean} [opts.force] reinstall even when the same version is there, replace folders skild did not install
  * @param {{version: string, integrity: string, resolved: string, keyid?: string}} [opts.locked] install exactly this (from skild.lock.json)
  * @param {{write: (s: string) => unknown, isTTY?: boolean}} [opts.progress] where the download line goes (stderr)
+ * @param {(placing: {platform: string, scope: InstallScope, dir: string}) => Promise<unknown>} [opts.beforeSwap] called right before a folder is replaced (lockfile-journal.js)
  * @param {(text: string) => void} [opts.warn] a warning line (a changed signing key)
  * @param {(risk: import("./risk.js").Risk | null, label: string) => Promise<void>} [opts.reviewRisk] called once before
  *   anything is downloaded, with the registry's risk scan of the version; throws to stop the install
@@ -417,6 +418,7 @@ export async function installRegistrySkill(opts) {
       await rm(path.join(temp, RECORD_DIR), { recursive: true, force: true });
       await mkdir(path.join(temp, RECORD_DIR));
       await writeFile(path.join(temp, RECORD_DIR, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
+      await opts.beforeSwap?.({ platform, scope, dir: target });
       await swapIntoPlace(temp, target);
     } finally {
       await rm(temp, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CliError } from "./errors.js";
+import { acquireLock } from "./folder-lock.js";
 
 export const LOCKFILE_NAME = "skild.lock.json";
 
@@ -119,10 +120,28 @@ export async function writeLockfile(projectDir, lock) {
  * @param {string} platform
  */
 export async function lockInstall(projectDir, name, entry, platform) {
-  const lock = (await readLockfile(projectDir)) ?? { lockfileVersion: 1, skills: {} };
-  const previous = lock.skills[name];
-  lock.skills[name] = { ...entry, platforms: [...(previous?.platforms ?? []), platform] };
-  await writeLockfile(projectDir, lock);
+  await changeLockfile(projectDir, async () => {
+    const lock = (await readLockfile(projectDir)) ?? { lockfileVersion: 1, skills: {} };
+    const previous = lock.skills[name];
+    lock.skills[name] = { ...entry, platforms: [...(previous?.platforms ?? []), platform] };
+    await writeLockfile(projectDir, lock);
+  });
+}
+
+/**
+ * Read-modify-write of the lockfile under its own lock (`skild.lock.json.lock`), so two skild runs
+ * changing different agents' folders of one project never lose each other's entries.
+ * @param {string} projectDir
+ * @param {() => Promise<void>} change
+ */
+async function changeLockfile(projectDir, change) {
+  const file = lockfilePath(projectDir);
+  const release = await acquireLock(file, `${file}.lock`, file);
+  try {
+    await change();
+  } finally {
+    await release();
+  }
 }
 
 /**
@@ -132,10 +151,12 @@ export async function lockInstall(projectDir, name, entry, platform) {
  * @param {string} platform
  */
 export async function unlockInstall(projectDir, name, platform) {
-  const lock = await readLockfile(projectDir);
-  const entry = lock?.skills[name];
-  if (!lock || !entry) return;
-  entry.platforms = entry.platforms.filter((p) => p !== platform);
-  if (entry.platforms.length === 0) delete lock.skills[name];
-  await writeLockfile(projectDir, lock);
+  await changeLockfile(projectDir, async () => {
+    const lock = await readLockfile(projectDir);
+    const entry = lock?.skills[name];
+    if (!lock || !entry) return;
+    entry.platforms = entry.platforms.filter((p) => p !== platform);
+    if (entry.platforms.length === 0) delete lock.skills[name];
+    await writeLockfile(projectDir, lock);
+  });
 }

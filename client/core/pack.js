@@ -4,6 +4,7 @@ import { Buffer } from "node:buffer";
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import ignore from "ignore";
 import semver from "semver";
 import ssri from "ssri";
 import { create as createTar } from "tar";
@@ -39,34 +40,6 @@ const PACK_MTIME = new Date("1985-10-26T08:15:00.000Z");
  */
 
 /**
- * One `.skildignore` glob → a RegExp over `/`-separated paths relative to the skill folder.
- * gitignore subset: `*`, `?`, `**`, leading `/` anchors, trailing `/` matches folders only,
- * a pattern without `/` matches at any depth.
- * @param {string} glob
- */
-function globToRegExp(glob) {
-  const anchored = glob.startsWith("/") || glob.slice(0, -1).includes("/");
-  const body = glob.replace(/^\//, "");
-  let re = "";
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (ch === "*" && body[i + 1] === "*") {
-      // `**/` → any number of folders; a trailing `**` → everything below.
-      if (body[i + 2] === "/") {
-        re += "(?:.*/)?";
-        i += 2;
-      } else {
-        re += ".*";
-        i += 1;
-      }
-    } else if (ch === "*") re += "[^/]*";
-    else if (ch === "?") re += "[^/]";
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${anchored ? "" : "(?:.*/)?"}${re}$`);
-}
-
-/**
  * The registry refuses names some OS cannot hold (and installers would refuse them): say so before packing.
  * @param {string} rel
  * @param {string} name
@@ -81,30 +54,15 @@ function assertPortableName(rel, name) {
 }
 
 /**
- * Compiles `.skildignore` text into a predicate. The last matching pattern wins; `!` re-includes.
+ * Compiles `.skildignore` text (gitignore syntax, by the `ignore` package that ESLint and
+ * Prettier use) into a predicate. The last matching pattern wins; `!` re-includes.
  * @param {string} text
  * @returns {(relPath: string, isDir: boolean) => boolean} true when the path is ignored
  */
 export function compileIgnore(text) {
-  const rules = text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/\s+$/, ""))
-    .filter((line) => line && !line.startsWith("#"))
-    .map((line) => {
-      const negate = line.startsWith("!");
-      let glob = negate ? line.slice(1) : line;
-      const dirOnly = glob.endsWith("/");
-      if (dirOnly) glob = glob.slice(0, -1);
-      return { negate, dirOnly, re: globToRegExp(glob) };
-    });
-  return (relPath, isDir) => {
-    let ignored = false;
-    for (const rule of rules) {
-      if (rule.dirOnly && !isDir) continue;
-      if (rule.re.test(relPath)) ignored = !rule.negate;
-    }
-    return ignored;
-  };
+  const rules = ignore().add(text);
+  // A trailing slash tells `ignore` the path is a folder, so `name/` patterns match folders only.
+  return (relPath, isDir) => rules.ignores(isDir ? `${relPath}/` : relPath);
 }
 
 /**

@@ -1,10 +1,21 @@
-// The registry's /auth and /skills API over fetch. Every failure becomes a CliError carrying the
-// server's own `error` message, so the user sees one line that says what to do.
+// The registry's /auth and /skills API over HTTP (client/core/http.js: proxies, retries). Every
+// failure becomes a CliError carrying the server's own `error` message, so the user sees one line
+// that says what to do.
 import { explainNotFound } from "./access.js";
 import { CliError } from "./errors.js";
 import { formatBytes } from "./format.js";
+import {
+  networkReason,
+  neverSent,
+  proxiedFetch,
+  RETRY_STATUSES,
+  requestWithRetries,
+  retryAfterMs,
+  retrySettings,
+  TransientFailure,
+  withRetries,
+} from "./http.js";
 
-const REQUEST_TIMEOUT_MS = 60_000;
 /** A download with no announced size still stops here. */
 const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
 
@@ -20,17 +31,6 @@ const MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024;
  */
 
 /**
- * @param {unknown} err
- * @returns {string}
- */
-function networkReason(err) {
-  const cause = /** @type {{cause?: {code?: string, message?: string}}} */ (err).cause;
-  if (cause?.code) return cause.code;
-  if (err instanceof Error && err.name === "TimeoutError") return "timed out";
-  return cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
-
-/**
  * Reads `{error, code}` from a failed response; falls back to the status line.
  * @param {Response} res
  * @param {string} what e.g. "GET /skills/acme/x"
@@ -39,13 +39,16 @@ async function responseError(res, what) {
   const text = await res.text().catch(() => "");
   let message = "";
   let code = `HTTP_${res.status}`;
+  /** @type {Record<string, unknown> | undefined} */
+  let details;
   try {
     const body = JSON.parse(text);
     if (body && typeof body.error === "string") message = body.error;
     if (body && typeof body.code === "string") code = body.code;
+    if (body && typeof body === "object") details = body;
   } catch {}
   if (!message) message = `${what} failed: ${res.status} ${res.statusText}`.trim();
-  return new CliError(message.split("\n")[0], { code, status: res.status });
+  return new CliError(message.split("\n")[0], { code, status: res.status, details });
 }
 
 /**
@@ -81,20 +84,22 @@ export function createRegistryClient({ url, token }) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(opts.json);
     } else if (opts.contentType) headers["Content-Type"] = opts.contentType;
-    try {
-      return await fetch(`${base}${pathname}`, {
-        method,
-        headers,
-        body,
-        redirect: "follow",
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new CliError(
-        `Cannot reach the registry at ${base} (${networkReason(err)}). Is it running? Check --registry or SKILD_REGISTRY_URL.`,
-        { code: "UNREACHABLE" },
-      );
-    }
+    return requestWithRetries(
+      `${base}${pathname}`,
+      { method, headers, body: /** @type {any} */ (body), redirect: "follow" },
+      {
+        what: `${method} ${pathname}`,
+        // A request that may have been delivered (not a GET) is marked so a caller can check what landed.
+        onNetworkError: (err) =>
+          new CliError(
+            `Cannot reach the registry at ${base} (${networkReason(err)}). Is it running? Check --registry or SKILD_REGISTRY_URL.`,
+            {
+              code: "UNREACHABLE",
+              details: { mayHaveLanded: method !== "GET" && method !== "HEAD" && !neverSent(err) },
+            },
+          ),
+      },
+    );
   }
 
   /**
@@ -217,6 +222,31 @@ export function createRegistryClient({ url, token }) {
       requestJson("GET", `${skillPath(skill)}/versions/${encodeURIComponent(version)}/files`),
 
     /**
+     * The integrity of `skill@version` as the registry holds it, or null when it holds no such
+     * version: how a publish whose reply was lost learns whether it landed. Sends the token when
+     * there is one, so a private skill is visible to its publisher.
+     * @param {{scope: string, name: string}} skill
+     * @param {string} version an exact version
+     * @returns {Promise<string | null>}
+     */
+    async publishedIntegrity(skill, version) {
+      const pathname = `${skillPath(skill)}/versions/${encodeURIComponent(version)}`;
+      const res = await send("GET", pathname, { auth: Boolean(token) });
+      if (res.status === 404) return null;
+      if (!res.ok) throw await responseError(res, `GET ${pathname}`);
+      const body = /** @type {{version?: unknown, integrity?: unknown}} */ (await res.json().catch(() => ({})));
+      if (body.version !== version || typeof body.integrity !== "string") {
+        throw new CliError(`The registry answered GET ${pathname} without the version's integrity.`, {
+          code: "BAD_RESPONSE",
+        });
+      }
+      return body.integrity;
+    },
+
+    /**
+     * One POST of the tarball; retried by itself only when it cannot have been delivered (the
+     * connection was refused) or was refused with 429. A lost reply comes back as an UNREACHABLE
+     * CliError with `details.mayHaveLanded`: see publish-retry.js.
      * @param {{scope: string, name: string}} skill
      * @param {Uint8Array} tarball
      * @param {string | undefined} tag
@@ -256,55 +286,98 @@ export function createRegistryClient({ url, token }) {
       /** @type {Record<string, string>} */
       const headers = { "User-Agent": "skild-cli" };
       if (token && target.origin === new URL(base).origin) headers.Authorization = `Bearer ${token}`;
-      let res;
-      try {
-        res = await fetch(target, { headers, signal: AbortSignal.timeout(10 * REQUEST_TIMEOUT_MS) });
-      } catch (err) {
-        throw new CliError(`Cannot download ${target.href} (${networkReason(err)}).`, { code: "UNREACHABLE" });
-      }
-      if (!res.ok) {
-        const err = await responseError(res, `GET ${target.pathname}`);
-        if (res.status === 404) err.message = `${target.pathname} does not exist`;
-        throw explainNotFound(err, { registry: base, loggedIn: Boolean(headers.Authorization) });
-      }
-      const announced = Number(res.headers.get("Content-Length")) || undefined;
-      const total = opts.expectedSize ?? announced;
-      const limit = opts.expectedSize ?? MAX_DOWNLOAD_BYTES;
-      /** @type {Uint8Array[]} */
-      const chunks = [];
-      let received = 0;
-      if (res.body) {
-        try {
-          for await (const chunk of res.body) {
-            received += chunk.byteLength;
-            if (received > limit) {
-              throw new CliError(
-                `The download of ${target.href} is larger than the ${formatBytes(limit)} the registry announced; refusing it.`,
-                { code: "TOO_LARGE" },
-              );
-            }
-            chunks.push(chunk);
-            opts.onProgress?.({ received, total });
+      const defaults = retrySettings();
+      // A tarball may be large and the link slow: each try gets ten request timeouts.
+      const settings = { ...defaults, timeoutMs: defaults.timeoutMs * 10, maxTimeMs: defaults.maxTimeMs * 2 };
+      const what = `GET ${target.pathname}`;
+      // The whole download is one attempt: a connection cut mid-body starts it again from the top.
+      return withRetries(
+        async (timeoutMs) => {
+          let res;
+          try {
+            res = await proxiedFetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
+          } catch (err) {
+            const failure = new CliError(`Cannot download ${target.href} (${networkReason(err)}).`, {
+              code: "UNREACHABLE",
+            });
+            throw new TransientFailure(networkReason(err), {
+              giveUp: () => {
+                throw failure;
+              },
+            });
           }
-        } catch (err) {
-          if (err instanceof CliError) throw err;
-          // The connection dropped or timed out mid-body: say how far it got; nothing was installed.
-          const of = total === undefined ? "" : ` of ${formatBytes(total)}`;
-          throw new CliError(
-            `The download of ${target.href} was cut off after ${formatBytes(received)}${of} (${networkReason(err)}); nothing was installed. Try again.`,
-            { code: "DOWNLOAD_FAILED" },
-          );
-        }
-      }
-      const bytes = new Uint8Array(received);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return bytes;
+          if (!res.ok) {
+            const failure = await responseError(/** @type {Response} */ (/** @type {unknown} */ (res)), what);
+            if (res.status === 404) {
+              failure.message = `${target.pathname} does not exist`;
+              throw explainNotFound(failure, { registry: base, loggedIn: Boolean(headers.Authorization) });
+            }
+            if (!RETRY_STATUSES.has(res.status)) throw failure;
+            throw new TransientFailure(`${res.status} ${res.statusText}`.trim(), {
+              retryAfterMs: retryAfterMs(res.headers),
+              giveUp: () => {
+                throw failure;
+              },
+            });
+          }
+          return readBody(res, target, opts);
+        },
+        { what, settings },
+      );
     },
   };
+}
+
+/**
+ * Reads a tarball response into memory, refusing more than the registry announced. A connection
+ * cut or a timeout mid-body is a TransientFailure (the download starts again); when the retries
+ * run out the user learns how far it got. Nothing is written to disk either way.
+ * @param {import("undici").Response} res
+ * @param {URL} target
+ * @param {{expectedSize?: number, onProgress?: (p: DownloadProgress) => void}} opts
+ * @returns {Promise<Uint8Array>}
+ */
+async function readBody(res, target, opts) {
+  const announced = Number(res.headers.get("Content-Length")) || undefined;
+  const total = opts.expectedSize ?? announced;
+  const limit = opts.expectedSize ?? MAX_DOWNLOAD_BYTES;
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let received = 0;
+  if (res.body) {
+    try {
+      for await (const chunk of res.body) {
+        received += chunk.byteLength;
+        if (received > limit) {
+          throw new CliError(
+            `The download of ${target.href} is larger than the ${formatBytes(limit)} the registry announced; refusing it.`,
+            { code: "TOO_LARGE" },
+          );
+        }
+        chunks.push(chunk);
+        opts.onProgress?.({ received, total });
+      }
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      const of = total === undefined ? "" : ` of ${formatBytes(total)}`;
+      const failure = new CliError(
+        `The download of ${target.href} was cut off after ${formatBytes(received)}${of} (${networkReason(err)}); nothing was installed. Try again.`,
+        { code: "DOWNLOAD_FAILED" },
+      );
+      throw new TransientFailure(`cut off after ${formatBytes(received)}${of} (${networkReason(err)})`, {
+        giveUp: () => {
+          throw failure;
+        },
+      });
+    }
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** @typedef {ReturnType<typeof createRegistryClient>} RegistryClient */

@@ -97,6 +97,10 @@ export function createSandbox(registryUrl?: string): CliSandbox {
         SKILD_REGISTRY_URL: registryUrl,
         SKILD_TOKEN: undefined,
         SKILD_DEBUG: "1",
+        // Retries back off in tens of milliseconds here, not seconds: a test that wants the real
+        // defaults or other bounds passes its own.
+        SKILD_FETCH_RETRY_MINTIMEOUT: "20",
+        SKILD_FETCH_RETRY_MAXTIMEOUT: "200",
         ...opts.env,
       },
     });

@@ -191,11 +191,19 @@ describe("skild init / validate / publish", () => {
 
   it("passes the registry's refusals through: existing version, someone else's scope, no login", async () => {
     const dir = writeSkillFolder(cli.root, { name: "dup", version: "1.0.0" });
-    await cli.ok(["publish", "--dir", dir, "--name", "@acme/dup"]);
+    const first = await cli.json<{ integrity: string }>(["publish", "--dir", dir, "--name", "@acme/dup"]);
+    // The same bytes again (a re-run CI job): the registry still says 409, the CLI reports success.
+    const again = await cli.run(["publish", "--dir", dir, "--name", "@acme/dup"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("@acme/dup@1.0.0 already published (identical)");
+    // Other bytes under the same version: refused, naming both integrities.
+    writeFileSync(path.join(dir, "extra.md"), "changed\n");
     const dup = await cli.run(["publish", "--dir", dir, "--name", "@acme/dup"]);
     expect(dup.code).toBe(1);
-    expect(dup.stderr).toBe(
-      "skild: @acme/dup@1.0.0 already exists; versions are immutable. Bump the version to publish a change.\n",
+    expect(dup.stderr).toMatch(
+      new RegExp(
+        `^skild: @acme/dup@1\\.0\\.0 already exists with different contents \\(the registry has ${first.integrity.replace(/[+/]/g, "\\$&")}, this tarball is sha512-\\S+\\); versions are immutable\\. Bump the version to publish a change\\.\n$`,
+      ),
     );
 
     const foreign = writeSkillFolder(cli.root, { name: "dup", version: "1.0.0" });

@@ -185,9 +185,9 @@ describe("npm start: bad input gives one clear line, a non-zero exit and nothing
 
   it("a damaged cached bundle is rebuilt; a bundle workerd refuses is one line", async () => {
     const cache = tempDir("skild-bundle-cache-");
-    const current = path.join(BUNDLE_CACHE, sourceHash());
-    cpSync(current, path.join(cache, sourceHash()), { recursive: true });
-    const bundle = path.join(cache, sourceHash(), "index.js");
+    const hash = sourceHash();
+    cpSync(path.join(BUNDLE_CACHE, hash), path.join(cache, hash), { recursive: true });
+    const bundle = path.join(cache, hash, "index.js");
 
     writeFileSync(bundle, "this is not JavaScript {");
     const rebuilt = launch({
@@ -204,7 +204,7 @@ describe("npm start: bad input gives one clear line, a non-zero exit and nothing
     }
 
     // A bundle whose recorded hash matches but which workerd cannot load (a broken build).
-    const planFile = path.join(cache, sourceHash(), "plan.json");
+    const planFile = path.join(cache, hash, "plan.json");
     const broken = "export default { fetch( }";
     writeFileSync(bundle, broken);
     const plan = JSON.parse(readFileSync(planFile, "utf8"));
