@@ -75,6 +75,18 @@ async function sourceFileProblems(integrity, dir, label) {
   }
 }
 
+/**
+ * One skill's line in `--json` output.
+ * @param {{name: string, resolvedVersion: string, platform: string, scope: string}} record
+ * @param {string} dir
+ * @param {string[]} problems
+ * @param {string[]} warnings
+ */
+function verdict(record, dir, problems, warnings) {
+  const { name, resolvedVersion: version, platform, scope } = record;
+  return { name, version, platform, scope, dir, ok: problems.length === 0, problems, warnings };
+}
+
 /** @type {import("../core/command.js").CommandModule} */
 export default {
   usage: ["verify [<@scope/skill>...] [-t <agent>] [--local | --global] [--json]"],
@@ -118,16 +130,7 @@ export default {
             ? `ok    ${label} (${where}): files match (from ${record.source.source}, not signed by a registry)`
             : `FAIL  ${label} (${where}): ${problems.join("; ")}`,
         );
-        results.push({
-          name: record.name,
-          version: record.resolvedVersion,
-          platform: record.platform,
-          scope: record.scope,
-          dir,
-          ok: problems.length === 0,
-          problems,
-          warnings: [],
-        });
+        results.push(verdict(record, dir, problems, []));
         continue;
       }
       const problems = await fileProblems(record.files, dir);
@@ -169,17 +172,7 @@ export default {
         ctx.out.line(`FAIL  ${label} (${where}): ${problems.join("; ")}`);
       }
       for (const warning of warnings) ctx.out.note(`warning: ${label} (${where}): ${warning}`);
-      results.push({
-        name: record.name,
-        version: record.resolvedVersion,
-        platform: record.platform,
-        scope: record.scope,
-        dir,
-        ok: problems.length === 0,
-        problems,
-        warnings,
-        ...(keyid ? { keyid } : {}),
-      });
+      results.push({ ...verdict(record, dir, problems, warnings), ...(keyid ? { keyid } : {}) });
     }
     ctx.out.data({ verified: results });
     if (installed.length === 0) ctx.out.line("No skills installed here to verify.");

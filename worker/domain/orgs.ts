@@ -288,6 +288,26 @@ export async function destroyTeam(db: D1Database, actor: Publisher, orgName: str
   ]);
 }
 
+/** What `npm team add|rm` checks before changing a team: a manager, a real team other than developers, a user. */
+async function teamMembershipChange(
+  db: D1Database,
+  actor: Publisher,
+  orgName: string,
+  rawTeam: string,
+  rawUser: unknown,
+  change: "add" | "remove",
+) {
+  const org = await getOrg(db, orgName);
+  await requireManager(db, org, actor);
+  const team = await getTeam(db, org, rawTeam);
+  const handle = parseHandle(rawUser);
+  if (team.name === DEVELOPERS_TEAM) {
+    const instead = change === "add" ? "add them to" : "remove them from";
+    throw badRequest(`Every member is in the developers team; ${instead} the organisation instead.`, "DEVELOPERS_TEAM");
+  }
+  return { org, team, handle, userId: await publisherIdOf(db, handle) };
+}
+
 /** `npm team add`: the user must already be a member of the org (checked inside the insert). */
 export async function addTeamMember(
   db: D1Database,
@@ -296,17 +316,7 @@ export async function addTeamMember(
   rawTeam: string,
   rawUser: unknown,
 ) {
-  const org = await getOrg(db, orgName);
-  await requireManager(db, org, actor);
-  const team = await getTeam(db, org, rawTeam);
-  const handle = parseHandle(rawUser);
-  if (team.name === DEVELOPERS_TEAM) {
-    throw badRequest(
-      "Every member is in the developers team; add them to the organisation instead.",
-      "DEVELOPERS_TEAM",
-    );
-  }
-  const userId = await publisherIdOf(db, handle);
+  const { org, team, handle, userId } = await teamMembershipChange(db, actor, orgName, rawTeam, rawUser, "add");
   const [insert] = await scopeWriteBatch(db, org.name, [
     db
       .prepare(
@@ -329,17 +339,7 @@ export async function removeTeamMember(
   rawTeam: string,
   rawUser: unknown,
 ) {
-  const org = await getOrg(db, orgName);
-  await requireManager(db, org, actor);
-  const team = await getTeam(db, org, rawTeam);
-  const handle = parseHandle(rawUser);
-  if (team.name === DEVELOPERS_TEAM) {
-    throw badRequest(
-      "Every member is in the developers team; remove them from the organisation instead.",
-      "DEVELOPERS_TEAM",
-    );
-  }
-  const userId = await publisherIdOf(db, handle);
+  const { org, team, handle, userId } = await teamMembershipChange(db, actor, orgName, rawTeam, rawUser, "remove");
   const [removed] = await scopeWriteBatch(db, org.name, [
     db.prepare("DELETE FROM team_members WHERE team_id = ? AND publisher_id = ?").bind(team.id, userId),
     bumpScope(db, org.name),
