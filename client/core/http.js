@@ -1,5 +1,6 @@
-// Every request the CLI makes goes through here: undici's fetch on an EnvHttpProxyAgent (so
-// HTTP_PROXY / HTTPS_PROXY / NO_PROXY, upper or lower case, apply to every request), a timeout per
+// Every request the CLI makes goes through here: undici's fetch on an EnvHttpProxyAgent when a proxy
+// is configured (so HTTP_PROXY / HTTPS_PROXY / NO_PROXY, upper or lower case, apply to every
+// request; Node's own fetch otherwise), a timeout per
 // attempt, and retries with exponential backoff and jitter (p-retry) on connection errors,
 // timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in total time.
 //
@@ -52,23 +53,41 @@ export function retrySettings(env = process.env) {
   };
 }
 
-/** @type {Promise<{fetch: typeof import("undici").fetch, dispatcher: import("undici").Dispatcher}> | undefined} */
-let transport;
+/** The proxy variables EnvHttpProxyAgent reads (NO_PROXY only narrows them). */
+const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
 
 /**
- * undici's fetch (not Node's global one, whose bundled undici differs between Node 20 and 24) on
- * one EnvHttpProxyAgent for the process. It reads the proxy variables once, when first used; undici
- * is loaded then too, so commands that make no request (help, validate) start without it.
+ * Node's fetch answers with its own bundled undici's Response, the same shape as undici's.
+ * @typedef {(url: string | URL, init: import("undici").RequestInit) => Promise<import("undici").Response>} Fetch
+ */
+/** @type {Promise<Fetch> | undefined} */
+let transport;
+
+/** @type {Fetch} */
+const nodeFetch = (url, init) =>
+  /** @type {Promise<import("undici").Response>} */ (
+    /** @type {unknown} */ (globalThis.fetch(url, /** @type {RequestInit} */ (init)))
+  );
+
+/**
+ * With a proxy variable set: undici's fetch (not Node's global one, whose bundled undici differs
+ * between Node 20 and 24) on one EnvHttpProxyAgent for the process, which reads the variables once.
+ * Without one: Node's own fetch, because loading undici costs a cold `skild install` ~50 ms of its
+ * ~0.4 s (bench: cold install). Either is loaded on the first request, so commands that make none
+ * (help, validate) start without it.
  * @param {string | URL} url
  * @param {import("undici").RequestInit} init
  */
 export async function proxiedFetch(url, init) {
-  transport ??= import("undici").then(({ EnvHttpProxyAgent, fetch }) => ({
-    fetch,
-    dispatcher: new EnvHttpProxyAgent(),
-  }));
-  const { fetch, dispatcher } = await transport;
-  return fetch(url, { ...init, dispatcher });
+  transport ??= PROXY_VARIABLES.some((name) => process.env[name])
+    ? import("undici").then(({ EnvHttpProxyAgent, fetch }) => {
+        const dispatcher = new EnvHttpProxyAgent();
+        /** @type {Fetch} */
+        const viaProxy = (u, i) => fetch(u, { ...i, dispatcher });
+        return viaProxy;
+      })
+    : Promise.resolve(nodeFetch);
+  return (await transport)(url, init);
 }
 
 /**
