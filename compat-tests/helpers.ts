@@ -234,6 +234,36 @@ export function makeProject(files: Record<string, string> = {}, name = "compat-p
   return dir;
 }
 
+/**
+ * A yarn 4 project routing `scope` to the registry. yarn 4 needs the age gate off at the top level
+ * and per scope, and plain http allowed for 127.0.0.1; a token, when given, is sent on reads too
+ * (npmAlwaysAuth is not needed).
+ */
+export function makeYarn4Project(
+  opts: { registry: string; scope: string; cache: string; token?: string },
+  extra: string[] = [],
+): string {
+  const project = makeProject({ "yarn.lock": "" });
+  const yarnrc = [
+    "npmMinimalAgeGate: 0",
+    "unsafeHttpWhitelist:",
+    '  - "127.0.0.1"',
+    "nodeLinker: node-modules",
+    "enableTelemetry: false",
+    "enableGlobalCache: false",
+    ...extra,
+    `cacheFolder: "${opts.cache}"`,
+    "npmScopes:",
+    `  ${opts.scope}:`,
+    `    npmRegistryServer: "${opts.registry}"`,
+    "    npmMinimalAgeGate: 0",
+    ...(opts.token ? [`    npmAuthToken: "${opts.token}"`] : []),
+    "",
+  ];
+  writeFileSync(path.join(project, ".yarnrc.yml"), yarnrc.join("\n"));
+  return project;
+}
+
 /** A skill package folder: package.json + SKILL.md, ready for `npm publish` / `npm pack`. */
 export function makeSkillPackage(
   name: string,

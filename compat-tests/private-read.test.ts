@@ -2,7 +2,7 @@
 // configured the way each client documents it (npm, pnpm, yarn 1, yarn 4, bun, pacote, and
 // `skild install` after `skild login`), installs it; an outsider's token and no token get exactly
 // what a name that never existed gets; a read-only token reads but never publishes.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pacote from "pacote";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import {
   createReadOnlyToken,
   makeProject,
   makeSkillPackage,
+  makeYarn4Project,
   npmClient,
   parseNpmViewJson,
   type RegistryServer,
@@ -97,26 +98,12 @@ describe("private skills through every client", () => {
       ];
     },
     "yarn 4": async (name, token) => {
-      const project = makeProject({ "yarn.lock": "" });
-      writeFileSync(
-        path.join(project, ".yarnrc.yml"),
-        [
-          "npmMinimalAgeGate: 0",
-          "unsafeHttpWhitelist:",
-          '  - "127.0.0.1"',
-          "nodeLinker: node-modules",
-          "enableTelemetry: false",
-          "enableGlobalCache: false",
-          `cacheFolder: "${tempDir("skild-yarn4-cache-")}"`,
-          "npmScopes:",
-          `  ${ORG}:`,
-          `    npmRegistryServer: "${server.url}"`,
-          "    npmMinimalAgeGate: 0",
-          // The scope's token is sent on reads too; npmAlwaysAuth is not needed.
-          ...(token ? [`    npmAuthToken: "${token}"`] : []),
-          "",
-        ].join("\n"),
-      );
+      const project = makeYarn4Project({
+        registry: server.url,
+        scope: ORG,
+        cache: tempDir("skild-yarn4-cache-"),
+        token,
+      });
       return [
         await run(BIN.yarn4, ["add", name], { cwd: project, env: clientEnv(tempDir("skild-yarn4-home-")) }),
         project,

@@ -1,12 +1,12 @@
 // yarn 4 (berry) installs a skill by range, then again with an immutable lockfile.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BIN,
   clientEnv,
   expectInstalledSkill,
-  makeProject,
+  makeYarn4Project,
   type RegistryServer,
   run,
   setupSeededRegistry,
@@ -20,29 +20,8 @@ describe("yarn 4", () => {
   });
   afterAll(() => server?.stop());
 
-  /** yarn 4 needs the age gate off at the top level and per scope, and plain http allowed for 127.0.0.1. */
-  function yarnProject(cache: string) {
-    const project = makeProject({ "yarn.lock": "" });
-    writeFileSync(
-      path.join(project, ".yarnrc.yml"),
-      [
-        "npmMinimalAgeGate: 0",
-        "unsafeHttpWhitelist:",
-        '  - "127.0.0.1"',
-        "nodeLinker: node-modules",
-        "enableTelemetry: false",
-        "enableGlobalCache: false",
-        "enableImmutableInstalls: false",
-        `cacheFolder: "${cache}"`,
-        "npmScopes:",
-        "  acme:",
-        `    npmRegistryServer: "${server.url}"`,
-        "    npmMinimalAgeGate: 0",
-        "",
-      ].join("\n"),
-    );
-    return project;
-  }
+  const yarnProject = (cache: string) =>
+    makeYarn4Project({ registry: server.url, scope: "acme", cache }, ["enableImmutableInstalls: false"]);
 
   it("installs @acme/hello-skill@^1.0.0 and reinstalls it immutably from yarn.lock", async () => {
     const cache = tempDir("skild-yarn4-cache-");
