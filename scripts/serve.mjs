@@ -207,6 +207,25 @@ async function applyMigrations(mf, migrations) {
   return applied;
 }
 
+/**
+ * applyMigrations, again (at most twice more) when what failed was the way to D1 rather than the SQL:
+ * Miniflare's Node-side D1 proxy has been seen to fail an internal assertion once in a while ("The
+ * expression evaluated to a falsy value", on Node 24). Each try reads what is applied anew, and a
+ * migration is one batch, so a try that did commit is never applied twice.
+ * @param {import("miniflare").Miniflare} mf
+ * @param {ServePlan["migrations"]} migrations
+ */
+async function applyMigrationsRetrying(mf, migrations) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyMigrations(mf, migrations);
+    } catch (err) {
+      const sqlError = /D1_|SQLITE/.test(String(/** @type {Error} */ (err)?.message ?? err));
+      if (sqlError || attempt >= 3) throw err;
+    }
+  }
+}
+
 /** @param {unknown} err */
 export function describe(err) {
   const e = /** @type {{ message?: string, cause?: { message?: string } }} */ (err);
@@ -274,7 +293,7 @@ export async function serve(opts) {
   let url;
   try {
     url = await mf.ready;
-    const applied = await applyMigrations(mf, plan.migrations);
+    const applied = await applyMigrationsRetrying(mf, plan.migrations);
     if (applied.length) log(`Applied migrations: ${applied.join(", ")}`);
     started = true;
     for (const chunk of startupOutput) process.stdout.write(chunk);
