@@ -1,6 +1,6 @@
 // The skill package format, shared by the registry Worker and the skild CLI so both apply the
-// same rules: names, SKILL.md frontmatter, and how the two agree.
-import { parse as parseYaml } from "yaml";
+// same rules: names, SKILL.md frontmatter, and how the two agree. Parsing SKILL.md (YAML) is in
+// skill-md.js, so what only needs the name rules (every CLI command) loads no YAML parser.
 
 // Lowercase letters, digits and single hyphens; no leading, trailing or double hyphen.
 export const HANDLE_RE = /^(?!.*--)[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -32,54 +32,6 @@ export function splitCanonicalName(raw) {
   const match = /^@([^/]+)\/([^/]+)$/.exec(raw);
   if (!match || !HANDLE_RE.test(match[1]) || !SKILL_NAME_RE.test(match[2])) return null;
   return { scope: match[1], name: match[2] };
-}
-
-/**
- * Splits SKILL.md into its YAML frontmatter and body and checks the fields every agent needs.
- * @param {string} text
- * @returns {{frontmatter: {name: string, description: string, version?: string, [k: string]: unknown}, body: string}}
- */
-export function parseSkillMd(text) {
-  const src = text.replace(/^\uFEFF/, "");
-  const match = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(src);
-  if (!match) {
-    throw new SkillFormatError(
-      "BAD_FRONTMATTER",
-      "SKILL.md must start with YAML frontmatter between --- lines, with at least name and description.",
-    );
-  }
-  if (match[1].length > MAX_FRONTMATTER_BYTES) {
-    throw new SkillFormatError("BAD_FRONTMATTER", `SKILL.md frontmatter is over ${MAX_FRONTMATTER_BYTES / 1024} KiB.`);
-  }
-  let data;
-  try {
-    data = parseYaml(match[1], { maxAliasCount: 50, prettyErrors: false });
-  } catch (err) {
-    const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new SkillFormatError("BAD_FRONTMATTER", `SKILL.md frontmatter is not valid YAML: ${reason}`);
-  }
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new SkillFormatError("BAD_FRONTMATTER", "SKILL.md frontmatter must be a YAML mapping (key: value lines).");
-  }
-  if (typeof data.name !== "string" || data.name.trim() === "") {
-    throw new SkillFormatError(
-      "BAD_FRONTMATTER",
-      "SKILL.md frontmatter needs a `name` (the skill name, e.g. hello-skill).",
-    );
-  }
-  if (typeof data.description !== "string" || data.description.trim() === "") {
-    throw new SkillFormatError(
-      "BAD_FRONTMATTER",
-      "SKILL.md frontmatter needs a `description` saying when to use the skill.",
-    );
-  }
-  if (data.description.length > MAX_DESCRIPTION_CHARS) {
-    throw new SkillFormatError("BAD_FRONTMATTER", `SKILL.md description is over ${MAX_DESCRIPTION_CHARS} characters.`);
-  }
-  if (data.version !== undefined && typeof data.version !== "string") {
-    throw new SkillFormatError("BAD_FRONTMATTER", 'SKILL.md `version` must be a string such as "1.0.0" (quote it).');
-  }
-  return { frontmatter: data, body: src.slice(match[0].length) };
 }
 
 /**

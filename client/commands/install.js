@@ -1,4 +1,5 @@
-import semver from "semver";
+import lt from "semver/functions/lt.js";
+import valid from "semver/functions/valid.js";
 import { bool, list, str } from "../core/command.js";
 import { UsageError } from "../core/errors.js";
 import { installRegistrySkill } from "../core/install.js";
@@ -8,9 +9,19 @@ import { parseSkillSpec } from "../core/names.js";
 import { displayPath } from "../core/paths.js";
 import { DEFAULT_PLATFORM, distinctTargets, PLATFORM_NAMES, selectPlatforms, targetOption } from "../core/platforms.js";
 import { reviewRisk as reviewRiskBeforeInstall } from "../core/risk.js";
-import { installSourceSkill, listSourceSkills, sourceLabel } from "../core/sources/install-source.js";
-import { lockSourceInstall, sourceFromLock } from "../core/sources/lock.js";
 import { parseSource } from "../core/sources/parse.js";
+
+/**
+ * Folders and git repositories: loaded only when one is installed, because they bring the SKILL.md
+ * (YAML) parser, which a registry install never needs (~20 ms of a cold install's start-up).
+ */
+async function sourceModules() {
+  const [installing, locking] = await Promise.all([
+    import("../core/sources/install-source.js"),
+    import("../core/sources/lock.js"),
+  ]);
+  return { ...installing, ...locking };
+}
 
 /**
  * @param {import("../core/command.js").Context} ctx
@@ -22,7 +33,7 @@ function describe(ctx, r) {
     return `${r.name}@${r.version} is already installed in ${where}; --force reinstalls it`;
   }
   if (r.status === "updated" && r.previousVersion && r.previousVersion !== r.version) {
-    const verb = semver.valid(r.previousVersion) && semver.lt(r.version, r.previousVersion) ? "Replaced" : "Updated";
+    const verb = valid(r.previousVersion) && lt(r.version, r.previousVersion) ? "Replaced" : "Updated";
     return `${verb} ${r.name} ${r.previousVersion} → ${r.version} in ${where}`;
   }
   return `Installed ${r.name}@${r.version} into ${where}`;
@@ -101,6 +112,7 @@ export default {
       const source = parseSource(ctx.positionals[0], { cwd: ctx.cwd });
       if (source.kind === "registry")
         throw new UsageError("--list is for folders and git repositories; see a registry skill with skild info.");
+      const { listSourceSkills, sourceLabel } = await sourceModules();
       const listed = await listSourceSkills(source);
       ctx.out.data({ source: sourceLabel(source), commit: listed.commit ?? null, skills: listed.skills });
       if (listed.skills.length === 0) ctx.out.line(`${sourceLabel(source)} holds no skills.`);
@@ -127,6 +139,7 @@ export default {
       for (const [name, entry] of Object.entries(lock.skills)) {
         const lockedTargets = entry.platforms.map((platform) => ({ platform, scope: /** @type {const} */ ("local") }));
         if (isLockedSource(entry)) {
+          const { installSourceSkill, sourceFromLock } = await sourceModules();
           const done = await withSkillsFolders({ targets: lockedTargets, projectDir: ctx.cwd, create: true }, () =>
             installSourceSkill({
               source: sourceFromLock(entry, ctx.cwd),
@@ -174,6 +187,7 @@ export default {
     let registry;
     for (const source of sources) {
       if (source.kind !== "registry") {
+        const { installSourceSkill, lockSourceInstall } = await sourceModules();
         // Holding the folders' locks too (not journalled: a crash here is not repaired in the lockfile).
         const done = await withSkillsFolders({ targets, projectDir: ctx.cwd, create: true }, async () => {
           const done = await installSourceSkill({ source, skill: skillFlag, targets, projectDir: ctx.cwd, force });

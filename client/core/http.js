@@ -1,8 +1,8 @@
-// Every request the CLI makes goes through here: undici's fetch on an EnvHttpProxyAgent when a proxy
-// is configured (so HTTP_PROXY / HTTPS_PROXY / NO_PROXY, upper or lower case, apply to every
-// request; Node's own fetch otherwise), a timeout per
-// attempt, and retries with exponential backoff and jitter (p-retry) on connection errors,
-// timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in total time.
+// Every request the CLI makes goes through here: minipass-fetch (npm's own fetch on node:http) when no
+// proxy is configured, undici's fetch on an EnvHttpProxyAgent when one is (so HTTP_PROXY /
+// HTTPS_PROXY / NO_PROXY, upper or lower case, apply to every request), a timeout per attempt, and
+// retries with exponential backoff and jitter (p-retry) on connection errors, timeouts, 429 and
+// 5xx, honouring Retry-After, bounded in count and in total time.
 //
 // Only requests that are safe to repeat are repeated: GET/HEAD always; any other method only when
 // the request cannot have reached the server (the connection was never made) or the server said
@@ -57,24 +57,20 @@ export function retrySettings(env = process.env) {
 const PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
 
 /**
- * Node's fetch answers with its own bundled undici's Response, the same shape as undici's.
+ * Both transports answer with a fetch Response: status, headers.get, json/text/arrayBuffer, and a
+ * body that is async-iterable in Uint8Array chunks.
  * @typedef {(url: string | URL, init: import("undici").RequestInit) => Promise<import("undici").Response>} Fetch
  */
 /** @type {Promise<Fetch> | undefined} */
 let transport;
 
-/** @type {Fetch} */
-const nodeFetch = (url, init) =>
-  /** @type {Promise<import("undici").Response>} */ (
-    /** @type {unknown} */ (globalThis.fetch(url, /** @type {RequestInit} */ (init)))
-  );
-
 /**
- * With a proxy variable set: undici's fetch (not Node's global one, whose bundled undici differs
- * between Node 20 and 24) on one EnvHttpProxyAgent for the process, which reads the variables once.
- * Without one: Node's own fetch, because loading undici costs a cold `skild install` ~50 ms of its
- * ~0.4 s (bench: cold install). Either is loaded on the first request, so commands that make none
- * (help, validate) start without it.
+ * With a proxy variable set: undici's fetch on one EnvHttpProxyAgent for the process, which reads
+ * the variables once. Without one: minipass-fetch, on node:http. Node's global fetch is not used:
+ * its undici compiles llhttp to WebAssembly on first use and the process then waits for that
+ * compilation before it can exit, about 100 ms of wall time per command against minipass-fetch's
+ * 25 ms (measured on a cold `skild install`, docs/performance.md). Either transport is loaded on the
+ * first request, so commands that make none (help, validate) start without it.
  * @param {string | URL} url
  * @param {import("undici").RequestInit} init
  */
@@ -86,7 +82,11 @@ export async function proxiedFetch(url, init) {
         const viaProxy = (u, i) => fetch(u, { ...i, dispatcher });
         return viaProxy;
       })
-    : Promise.resolve(nodeFetch);
+    : import("minipass-fetch").then(({ default: fetch }) => {
+        /** @type {Fetch} */
+        const direct = (u, i) => /** @type {Promise<any>} */ (fetch(String(u), /** @type {any} */ (i)));
+        return direct;
+      });
   return (await transport)(url, init);
 }
 
@@ -105,10 +105,24 @@ export function redactCredentials(text) {
  * @returns {string}
  */
 export function networkReason(err) {
-  const cause = /** @type {{cause?: {code?: string, message?: string}}} */ (err).cause;
-  if (err instanceof Error && err.name === "TimeoutError") return "timed out";
-  if (cause?.code) return cause.code;
-  return redactCredentials(cause?.message ?? (err instanceof Error ? err.message : String(err)));
+  const e = /** @type {{name?: string, code?: string, cause?: {code?: string, message?: string}}} */ (err);
+  // Our only abort signals are the per-attempt timeouts (undici: TimeoutError; minipass-fetch: AbortError).
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timed out";
+  const code = systemCode(err);
+  if (code) return code;
+  return redactCredentials(e?.cause?.message ?? (err instanceof Error ? err.message : String(err)));
+}
+
+/**
+ * The system error code of a failed request: undici puts it on `cause`, minipass-fetch on the error.
+ * @param {unknown} err
+ * @returns {string | undefined}
+ */
+function systemCode(err) {
+  const e = /** @type {{code?: unknown, cause?: {code?: unknown}}} */ (err);
+  const code = e?.cause?.code ?? e?.code;
+  // minipass-fetch's own failures (not the system's) all say FETCH_ERROR; their message says more.
+  return typeof code === "string" && code !== "FETCH_ERROR" ? code : undefined;
 }
 
 /**
@@ -116,7 +130,7 @@ export function networkReason(err) {
  * @param {unknown} err
  */
 export function neverSent(err) {
-  const code = /** @type {{cause?: {code?: string}}} */ (err).cause?.code;
+  const code = systemCode(err);
   return code !== undefined && NOT_SENT_CODES.has(code);
 }
 

@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import semver from "semver";
+import valid from "semver/functions/valid.js";
 import ssri from "ssri";
 import { CliError } from "./errors.js";
 import { installDirFor, legacySkillsDirs, PLATFORMS, skillsDir } from "./platforms.js";
@@ -221,7 +221,7 @@ export async function swapIntoPlace(fresh, target) {
  */
 export async function resolveSkill(registry, skill, requested) {
   const meta = await registry.getVersion(skill, requested);
-  if (meta?.name !== skill.canonical || typeof meta.version !== "string" || !semver.valid(meta.version)) {
+  if (meta?.name !== skill.canonical || typeof meta.version !== "string" || !valid(meta.version)) {
     throw new CliError(`The registry answered for ${String(meta?.name)} when asked for ${skill.canonical}.`, {
       code: "BAD_RESPONSE",
     });

@@ -11,12 +11,12 @@ import { create as createTar } from "tar";
 import {
   checkSkillMdName,
   checkSpecFrontmatter,
-  parseSkillMd,
   SkillFormatError,
   splitCanonicalName,
   unsafeFileNameReason,
   visibleName,
 } from "../../common/skill-format.js";
+import { parseSkillMd } from "../../common/skill-md.js";
 import { CliError, UsageError } from "./errors.js";
 import { skillRef } from "./names.js";
 import { readPackageTarball } from "./tarball.js";

@@ -2,7 +2,8 @@
 // the npm facade with the decoded attachment and the manifest npm sent.
 import semver from "semver";
 import ssri from "ssri";
-import { checkSkillMdName, checkSpecFrontmatter, parseSkillMd, SkillFormatError } from "../../common/skill-format.js";
+import { checkSkillMdName, checkSpecFrontmatter, SkillFormatError } from "../../common/skill-format.js";
+import { parseSkillMd } from "../../common/skill-md.js";
 import type { Deps } from "../env";
 import { badRequest, conflict, serviceUnavailable, tooLarge } from "../errors";
 import { assertCanPublish, type SkillAccess } from "./access";

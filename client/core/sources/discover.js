@@ -2,7 +2,8 @@
 // (never inside .git or node_modules), as the Agent Skills ecosystem lays repositories out.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseSkillMd, SkillFormatError, SPEC_NAME_RE, SPEC_NAME_RULE } from "../../../common/skill-format.js";
+import { SkillFormatError, SPEC_NAME_RE, SPEC_NAME_RULE } from "../../../common/skill-format.js";
+import { parseSkillMd } from "../../../common/skill-md.js";
 import { CliError } from "../errors.js";
 
 const MAX_DEPTH = 4;

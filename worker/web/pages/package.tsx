@@ -1,6 +1,6 @@
 // One skill version: its SKILL.md rendered safely, how to install it, and its facts.
 import { DEFAULT_REGISTRY } from "../../../common/registry-default.js";
-import { parseSkillMd } from "../../../common/skill-format.js";
+import { parseSkillMd } from "../../../common/skill-md.js";
 import { formatBytes } from "../../domain/limits";
 import { canonicalName } from "../../domain/names";
 import { parseStoredRisk } from "../../domain/risk";
