@@ -38,20 +38,42 @@ export function cancelInstallsWhen(check) {
   cancelled = check;
 }
 
+/** @typedef {() => Promise<{ ms: number } | { reason: string }>} InstallRun */
+
 /**
+ * Runs each client's install `times` times, taking turns (A B C, A B C, ...), so a ratio between two
+ * of them compares runs made seconds apart under the same conditions; median wall time of each.
+ * A client whose run fails is n/a with that reason and is not run again.
+ * @template {string} K
  * @param {number} times
- * @param {() => Promise<{ ms: number } | { reason: string }>} once
- * @returns {Promise<InstallResult>}
+ * @param {Record<K, InstallRun>} runs
+ * @returns {Promise<Record<K, InstallResult>>}
  */
-async function repeat(times, once) {
-  const runsMs = [];
+export async function interleavedInstalls(times, runs) {
+  const keys = /** @type {K[]} */ (Object.keys(runs));
+  /** @type {Map<K, number[]>} */
+  const timings = new Map(keys.map((k) => [k, []]));
+  /** @type {Map<K, string>} */
+  const failed = new Map();
   for (let i = 0; i < times; i++) {
-    if (cancelled()) return { ok: false, reason: "n/a (deadline)" };
-    const result = await once();
-    if ("reason" in result) return { ok: false, reason: result.reason };
-    runsMs.push(result.ms);
+    for (const key of keys) {
+      if (failed.has(key)) continue;
+      if (cancelled()) failed.set(key, "n/a (deadline)");
+      else {
+        const result = await runs[key]();
+        if ("reason" in result) failed.set(key, result.reason);
+        else timings.get(key)?.push(result.ms);
+      }
+    }
   }
-  return { ok: true, medianMs: median(runsMs), runsMs };
+  /** @type {Partial<Record<K, InstallResult>>} */
+  const out = {};
+  for (const key of keys) {
+    const reason = failed.get(key);
+    const runsMs = timings.get(key) ?? [];
+    out[key] = reason ? { ok: false, reason } : { ok: true, medianMs: median(runsMs), runsMs };
+  }
+  return /** @type {Record<K, InstallResult>} */ (out);
 }
 
 /** The first error line of a client's output (else its last line), short. @param {string} output */
@@ -61,14 +83,13 @@ function lastLine(output) {
 }
 
 /**
- * `npm install <name>` from `registry` into a fresh project, `times` times; median wall time.
+ * One `npm install <name>` from `registry` into a fresh project with a fresh cache; its wall time.
  * @param {string} registry
  * @param {string} name
- * @param {number} times
- * @returns {Promise<InstallResult>}
+ * @returns {InstallRun}
  */
-export function npmInstall(registry, name, times) {
-  return repeat(times, async () => {
+export function npmInstall(registry, name) {
+  return async () => {
     const box = sandbox();
     try {
       const npmrc = path.join(box.home, ".npmrc");
@@ -97,20 +118,18 @@ export function npmInstall(registry, name, times) {
     } finally {
       box.cleanup();
     }
-  });
+  };
 }
 
 /**
- * `skild install <name> -t claude --local` from `registry` into a fresh project with a fresh
- * SKILD_HOME, `times` times; median wall time. n/a while the CLI does not exist on this branch.
+ * One `skild install <name> -t claude --local` from `registry` into a fresh project with a fresh
+ * SKILD_HOME; its wall time.
  * @param {string} registry
  * @param {string} name
- * @param {number} times
- * @returns {Promise<InstallResult>}
+ * @returns {InstallRun}
  */
-export function skildInstall(registry, name, times) {
-  if (!existsSync(SKILD_BIN)) return Promise.resolve({ ok: false, reason: "n/a (no client/bin/skild.js yet)" });
-  return repeat(times, async () => {
+export function skildInstall(registry, name) {
+  return async () => {
     const box = sandbox();
     try {
       const { code, output, ms } = await run(
@@ -127,5 +146,5 @@ export function skildInstall(registry, name, times) {
     } finally {
       box.cleanup();
     }
-  });
+  };
 }

@@ -56,7 +56,7 @@ function cannon(origin, paths, headers, duration) {
  * Measures GET throughput and latency of `paths` (cycled) on `origin`.
  * @param {string} origin
  * @param {string | string[]} pathOrPaths
- * @param {{ headers?: Record<string, string>, duration?: number }} [opts]
+ * @param {{ headers?: Record<string, string>, duration?: number, warmup?: number }} [opts]
  * @returns {Promise<LoadResult | Unavailable>}
  */
 export async function measure(origin, pathOrPaths, opts = {}) {
@@ -66,7 +66,8 @@ export async function measure(origin, pathOrPaths, opts = {}) {
     const unavailable = await probe(origin + path, headers);
     if (unavailable) return unavailable;
   }
-  if (settings.warmupSeconds > 0) await cannon(origin, paths, headers, settings.warmupSeconds);
+  const warmup = opts.warmup ?? settings.warmupSeconds;
+  if (warmup > 0) await cannon(origin, paths, headers, warmup);
   const result = await cannon(origin, paths, headers, opts.duration ?? settings.durationSeconds);
   const failures = result.non2xx + result.errors + result.timeouts;
   // Error answers are not throughput: more than 1% failed makes the figure meaningless.
@@ -81,4 +82,55 @@ export async function measure(origin, pathOrPaths, opts = {}) {
     requests: result.requests.total,
     failures,
   };
+}
+
+/**
+ * @typedef {object} Subject
+ * @property {string} origin
+ * @property {string | string[]} paths
+ * @property {Record<string, string>} [headers]
+ */
+
+/**
+ * Measures several servers on comparable routes in turn, `rounds` times over (A B C, A B C, ...),
+ * each run `durationSeconds / rounds` long after its own warm-up: a ratio between two of them then
+ * compares runs seconds apart, not minutes, so the machine's drift (load average, clock, another
+ * process) moves both sides alike. Per subject: req/s is the mean over its runs, p50 and p99 the
+ * mean of its runs' percentiles, requests and failures the sums; any run that fails makes it n/a.
+ * @template {string} K
+ * @param {Record<K, Subject>} subjects
+ * @param {{ rounds?: number }} [opts]
+ * @returns {Promise<Record<K, LoadResult | Unavailable>>}
+ */
+export async function measurePaired(subjects, opts = {}) {
+  const rounds = opts.rounds ?? 2;
+  const keys = /** @type {K[]} */ (Object.keys(subjects));
+  /** @type {Map<K, (LoadResult | Unavailable)[]>} */
+  const runs = new Map(keys.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) {
+      const { origin, paths, headers } = subjects[key];
+      const duration = Math.max(1, settings.durationSeconds / rounds);
+      // The first round warms each server up fully; later ones only refill the connections.
+      const warmup = round === 0 ? settings.warmupSeconds : Math.min(0.5, settings.warmupSeconds);
+      runs.get(key)?.push(await measure(origin, paths, { headers, duration, warmup }));
+    }
+  }
+  const mean = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  /** @type {Partial<Record<K, LoadResult | Unavailable>>} */
+  const out = {};
+  for (const key of keys) {
+    const results = runs.get(key) ?? [];
+    const failed = results.find((r) => !r.ok);
+    const ok = /** @type {LoadResult[]} */ (results.filter((r) => r.ok));
+    out[key] = failed ?? {
+      ok: true,
+      rps: mean(ok.map((r) => r.rps)),
+      p50: mean(ok.map((r) => r.p50)),
+      p99: mean(ok.map((r) => r.p99)),
+      requests: ok.reduce((a, r) => a + r.requests, 0),
+      failures: ok.reduce((a, r) => a + r.failures, 0),
+    };
+  }
+  return /** @type {Record<K, LoadResult | Unavailable>} */ (out);
 }

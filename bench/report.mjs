@@ -17,7 +17,10 @@
  * @property {{ constant: Load, memory: Memory | null }} ceiling the hello-world Worker on one workerd
  * @property {{ abbreviated: Load, full: Load, tarball: Load, publish: Timed, npmInstall: Timed }} verdaccio
  * @property {{ abbreviated: Load, full: Load, tarballNpm: Load, tarballApi: Load, list: Load, detail: Load, publishApi: Timed, publishNpm: Timed, npmInstall: Timed, skildInstall: Timed }} ours
- * @property {{ versions: number, skills: number, seedSeconds: number, abbreviated: Load, full: Load, detail: Load, searchApi: Load, searchNpm: Load, memory: Memory | null }} scale
+ * @property {{ versions: number, skills: number, seedSeconds: number, abbreviated: Load, full: Load, detail: Load, searchApi: Load, searchNpm: Load, memory: Memory | null, sizedCeiling: { abbreviated: Load, full: Load, abbreviatedBytes: number, fullBytes: number } }} scale
+ *   `sizedCeiling`: the constant Worker sending as many bytes as the 1,000-version packuments, measured in turns with them
+ * @property {Record<string, { verdaccio?: Load, ceiling?: Load }>} pairs the anchors measured in turns with each of our routes (by row key)
+ * @property {{ npmInstall: Timed }} floor `npm install` from a registry that does no work (bench/static-registry.mjs)
  * @property {number} [elapsedSeconds]
  */
 
@@ -28,6 +31,10 @@ const fmtMs = (ms) => (ms >= 10 || Number.isInteger(ms) ? int.format(ms) : ms.to
 const fmtX = (x) => `${x.toFixed(2)}x`;
 /** @param {number} mib */
 const fmtMiB = (mib) => `${mib.toFixed(0)} MiB`;
+/** @param {number} bytes */
+const fmtKB = (bytes) => `${int.format(bytes / 1000)} KB`;
+/** How many runs a timed result is the median of. @param {Timed | undefined} t */
+const installCount = (t) => (t?.ok && t.runsMs ? t.runsMs.length : "n");
 
 /** @param {Load | undefined} r */
 function loadCell(r) {
@@ -131,7 +138,9 @@ export function renderReport(res) {
     vsCeiling: okLoad(hello.constant) ? `wrangler dev: ${loadRatio(hello.constant, ceiling.constant)}` : "—",
   });
 
-  /** @type {[string, Load, Load, number, string][]} */
+  /** The constant Worker measured in turns with a row (else the one measured alone). @param {string} key */
+  const ceilingFor = (key) => res.pairs?.[key]?.ceiling ?? ceiling.constant;
+  /** @type {[string, Load, Load, number, string, string][]} */
   const reads = [
     [
       "Abbreviated packument, 30 versions (`Accept: application/vnd.npm.install-v1+json`)",
@@ -139,36 +148,48 @@ export function renderReport(res) {
       v.abbreviated,
       3,
       "abbreviated packument",
+      "abbreviated",
     ],
-    ["Full packument, 30 versions", ours.full, v.full, 3, "full packument"],
-    ["Tarball, npm path (`/@scope/name/-/name-1.0.0.tgz`)", ours.tarballNpm, v.tarball, 2, "tarball (npm path)"],
+    ["Full packument, 30 versions", ours.full, v.full, 3, "full packument", "full"],
+    [
+      "Tarball, npm path (`/@scope/name/-/name-1.0.0.tgz`)",
+      ours.tarballNpm,
+      v.tarball,
+      2,
+      "tarball (npm path)",
+      "tarballNpm",
+    ],
     [
       "Tarball, skild API path (`/skills/…/versions/1.0.0/tarball`)",
       ours.tarballApi,
-      v.tarball,
+      res.pairs?.tarballApi?.verdaccio ?? v.tarball,
       2,
       "tarball (skild API path)",
+      "tarballApi",
     ],
   ];
-  for (const [label, mine, theirs, minRatio, name] of reads) {
+  for (const [label, mine, theirs, minRatio, name, key] of reads) {
     row(label, {
       ours: loadCell(mine),
       verdaccio: loadCell(theirs),
+      ceiling: res.pairs?.[key]?.ceiling ? loadCell(ceilingFor(key)) : undefined,
       vsVerdaccio: loadRatio(mine, theirs),
-      vsCeiling: loadRatio(mine, ceiling.constant),
+      vsCeiling: loadRatio(mine, ceilingFor(key)),
       target: `req/s ≥ ${minRatio}x Verdaccio, p99 ≤ Verdaccio's; ≥ ${CEILING_RATIO}x ceiling`,
-      met: track(name, readTarget(mine, theirs, ceiling.constant, minRatio)),
+      met: track(name, readTarget(mine, theirs, ceilingFor(key), minRatio)),
     });
   }
   row("`GET /skills` (skild API list)", {
     ours: loadCell(ours.list),
-    vsCeiling: loadRatio(ours.list, ceiling.constant),
+    ceiling: res.pairs?.list?.ceiling ? loadCell(ceilingFor("list")) : undefined,
+    vsCeiling: loadRatio(ours.list, ceilingFor("list")),
     target: `≥ ${CEILING_RATIO}x ceiling`,
-    met: track("GET /skills", readTarget(ours.list, undefined, ceiling.constant, 0)),
+    met: track("GET /skills", readTarget(ours.list, undefined, ceilingFor("list"), 0)),
   });
   row("`GET /skills/:scope/:skill`, 30 versions", {
     ours: loadCell(ours.detail),
-    vsCeiling: loadRatio(ours.detail, ceiling.constant),
+    ceiling: res.pairs?.detail?.ceiling ? loadCell(ceilingFor("detail")) : undefined,
+    vsCeiling: loadRatio(ours.detail, ceilingFor("detail")),
   });
 
   const publishRatio = (/** @type {Timed} */ t) =>
@@ -199,20 +220,25 @@ export function renderReport(res) {
   const installRatio = (/** @type {Timed} */ t) =>
     okTime(t) && okTime(v.npmInstall) ? t.medianMs / v.npmInstall.medianMs : null;
   const skildRatio = installRatio(ours.skildInstall);
-  row("Cold `skild install` of one skill, median of 5 (vs `npm install` from Verdaccio)", {
-    ours: timeCell(ours.skildInstall),
-    verdaccio: timeCell(v.npmInstall),
-    vsVerdaccio: skildRatio === null ? "—" : fmtX(skildRatio),
-    target: "≤ 0.6x `npm install` from Verdaccio",
-    met: track(
-      "cold skild install",
-      skildRatio === null
-        ? { met: null, text: verdict(null, "not measured") }
-        : { met: skildRatio <= 0.6, text: verdict(skildRatio <= 0.6, fmtX(skildRatio)) },
-    ),
-  });
+  row(
+    `Cold \`skild install\` of one skill, median of ${installCount(ours.skildInstall)} (vs \`npm install\` from Verdaccio)`,
+    {
+      ours: timeCell(ours.skildInstall),
+      verdaccio: timeCell(v.npmInstall),
+      vsVerdaccio: skildRatio === null ? "—" : fmtX(skildRatio),
+      target: "≤ 0.6x `npm install` from Verdaccio",
+      met: track(
+        "cold skild install",
+        skildRatio === null
+          ? { met: null, text: verdict(null, "not measured") }
+          : { met: skildRatio <= 0.6, text: verdict(skildRatio <= 0.6, fmtX(skildRatio)) },
+      ),
+    },
+  );
   const npmRatio = installRatio(ours.npmInstall);
-  row("Cold `npm install` of one package, median of 5", {
+  const floorRatio = installRatio(res.floor?.npmInstall);
+  const floorNote = floorRatio === null ? "" : `; the floor, a registry that does no work: ${fmtX(floorRatio)}`;
+  row(`Cold \`npm install\` of one package, median of ${installCount(ours.npmInstall)}`, {
     ours: timeCell(ours.npmInstall),
     verdaccio: timeCell(v.npmInstall),
     vsVerdaccio: npmRatio === null ? "—" : fmtX(npmRatio),
@@ -221,28 +247,53 @@ export function renderReport(res) {
       "cold npm install",
       npmRatio === null
         ? { met: null, text: verdict(null, "not measured") }
-        : { met: npmRatio <= 0.9, text: verdict(npmRatio <= 0.9, fmtX(npmRatio)) },
+        : { met: npmRatio <= 0.9, text: verdict(npmRatio <= 0.9, `${fmtX(npmRatio)}${floorNote}`) },
     ),
   });
+  row(
+    `Cold \`npm install\` from a registry that does no work (the floor: packument and tarball from memory), median of ${installCount(res.floor?.npmInstall)}`,
+    {
+      ours: timeCell(res.floor?.npmInstall),
+      verdaccio: timeCell(v.npmInstall),
+      vsVerdaccio: floorRatio === null ? "—" : fmtX(floorRatio),
+      target: "— (what npm itself costs: no registry does better here)",
+    },
+  );
 
   const versions = int.format(scale.versions);
-  /** @type {[string, Load, Load, string | null][]} */
+  const sized = scale.sizedCeiling;
+  /** @type {[string, Load, Load, string | null, Load | undefined, number][]} */
   const big = [
     [
       `Abbreviated packument, ${versions} versions`,
       scale.abbreviated,
       ours.abbreviated,
       "1,000-version abbreviated packument",
+      sized?.abbreviated,
+      sized?.abbreviatedBytes ?? 0,
     ],
-    [`Full packument, ${versions} versions`, scale.full, ours.full, "1,000-version full packument"],
-    [`\`GET /skills/:scope/:skill\`, ${versions} versions`, scale.detail, ours.detail, null],
+    [
+      `Full packument, ${versions} versions`,
+      scale.full,
+      ours.full,
+      "1,000-version full packument",
+      sized?.full,
+      sized?.fullBytes ?? 0,
+    ],
+    [`\`GET /skills/:scope/:skill\`, ${versions} versions`, scale.detail, ours.detail, null, undefined, 0],
   ];
-  for (const [label, large, small, name] of big) {
+  for (const [label, large, small, name, sameSize, bytes] of big) {
     const ratio = okLoad(large) && okLoad(small) ? large.p50 / small.p50 : null;
-    const detail = ratio === null ? "not measured" : `p50 ${fmtX(ratio)} the 30-version p50`;
+    // What the body's size alone costs: the constant Worker sending as many bytes, beside it.
+    const sizeNote =
+      okLoad(sameSize) && okLoad(small)
+        ? `; the constant Worker sending the same ${fmtKB(bytes)}: p50 ${fmtMs(sameSize.p50)} ms = ${fmtX(sameSize.p50 / small.p50)}`
+        : "";
+    const detail = ratio === null ? "not measured" : `p50 ${fmtX(ratio)} the 30-version p50${sizeNote}`;
     row(label, {
       ours: loadCell(large),
-      vsCeiling: loadRatio(large, ceiling.constant),
+      ceiling: okLoad(sameSize) ? `same ${fmtKB(bytes)} body: ${loadCell(sameSize)}` : undefined,
+      vsCeiling: loadRatio(large, okLoad(sameSize) ? sameSize : ceiling.constant),
       target: name ? "p50 < 2x the 30-version p50" : "—",
       met: name
         ? track(name, {
@@ -285,20 +336,23 @@ export function renderReport(res) {
   });
 
   const skills = int.format(scale.skills);
-  /** @type {[string, Load, string][]} */
+  /** @type {[string, Load, string, string][]} */
   const searches = [
-    [`\`GET /skills?q=\` over ${skills} skills`, scale.searchApi, "search (skild API)"],
-    [`\`GET /-/v1/search?text=\` over ${skills} skills`, scale.searchNpm, "search (npm)"],
+    [`\`GET /skills?q=\` over ${skills} skills`, scale.searchApi, "search (skild API)", "searchApi"],
+    [`\`GET /-/v1/search?text=\` over ${skills} skills`, scale.searchNpm, "search (npm)", "searchNpm"],
   ];
-  for (const [label, r, name] of searches) {
-    const ratio = okLoad(r) && okLoad(v.full) ? r.p99 / v.full.p99 : null;
-    const vsCeiling = okLoad(r) && okLoad(ceiling.constant) ? r.rps / ceiling.constant.rps : null;
+  for (const [label, r, name, key] of searches) {
+    const theirs = res.pairs?.[key]?.verdaccio ?? v.full;
+    const anchor = ceilingFor(key);
+    const ratio = okLoad(r) && okLoad(theirs) ? r.p99 / theirs.p99 : null;
+    const vsCeiling = okLoad(r) && okLoad(anchor) ? r.rps / anchor.rps : null;
     const met = ratio === null || vsCeiling === null ? null : ratio <= 1 && vsCeiling >= CEILING_RATIO;
     row(label, {
       ours: loadCell(r),
-      verdaccio: okLoad(v.full) ? `full packument p99 ${fmtMs(v.full.p99)} ms` : "—",
+      verdaccio: okLoad(theirs) ? `full packument p99 ${fmtMs(theirs.p99)} ms` : "—",
+      ceiling: res.pairs?.[key]?.ceiling ? loadCell(anchor) : undefined,
       vsVerdaccio: ratio === null ? "—" : `p99 ${fmtX(ratio)} Verdaccio's packument p99`,
-      vsCeiling: loadRatio(r, ceiling.constant),
+      vsCeiling: loadRatio(r, anchor),
       target: `p99 ≤ Verdaccio's full-packument p99; ≥ ${CEILING_RATIO}x ceiling`,
       met: track(name, {
         met,
@@ -340,8 +394,8 @@ export function renderReport(res) {
     "",
     `- Date: ${meta.date}`,
     `- Machine: ${meta.cpus} cores (${meta.cpuModel}), Node ${meta.node}, load average (1/5/15 min) at start ${meta.loadAverage.map((n) => n.toFixed(2)).join(" / ")}${meta.loadAverageAtEnd ? `, at end ${meta.loadAverageAtEnd.map((n) => n.toFixed(2)).join(" / ")}` : ""}`,
-    `- Servers on 127.0.0.1, one at a time: skild as \`npm start\` serves it (the production bundle on one workerd via Miniflare, local D1/R2); the hello-world Worker on one workerd (the ceiling) and under wrangler ${meta.wrangler} dev; Verdaccio ${meta.verdaccio} (offline, htpasswd, log level error); npm ${meta.npm}`,
-    `- Load: autocannon, ${meta.connections} connections, ${meta.warmupSeconds} s warm-up then ${meta.durationSeconds} s measured per row; the load generator shares the machine with the server`,
+    `- Servers on 127.0.0.1: skild as \`npm start\` serves it (the production bundle on one workerd via Miniflare, local D1/R2); the hello-world Worker on one workerd (the ceiling) and under wrangler ${meta.wrangler} dev; Verdaccio ${meta.verdaccio} (offline, htpasswd, log level error); npm ${meta.npm}`,
+    `- Load: autocannon, ${meta.connections} connections, ${meta.durationSeconds} s measured per row and server. Each of our read routes is measured in turns with its anchors (Verdaccio's same route and the constant Worker, idle meanwhile): two rounds of ${meta.durationSeconds / 2} s each after a ${meta.warmupSeconds} s warm-up, figures the mean of the two; the ratios compare those runs. Cold installs take turns the same way. The load generator shares the machine with the server`,
     `- Data: one skill with 30 versions of a ~2 KB tarball on both registries; scale rows on a separate skild instance with one ${versions}-version skill and ${skills} one-version skills`,
     `- "n/a (404)": the route answered 404 when probed (not built yet on this branch); "—": not applicable`,
     "",

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: this registry as `npm start` serves it (one workerd) vs Verdaccio 6 vs a
 // hello-world Worker on one workerd (the ceiling) and under `wrangler dev`, in one run on this machine
-// (issues 8 and 11). Servers run one at a time on 127.0.0.1 with temp state; every process started goes in
-// its own process group and is stopped on success, failure or a signal. Prints one Markdown table and
+// (issues 8 and 11). Servers run on 127.0.0.1 with temp state. Each of our read routes is measured in
+// turns with its anchors (Verdaccio's same route, the constant Worker), which stay up idle meanwhile, so
+// each ratio compares runs seconds apart; cold installs take turns the same way. Every process started
+// goes in its own process group and is stopped on success, failure or a signal. Prints one Markdown table and
 // writes it to bench/results/latest.md (raw figures: bench/results/*.json, not committed).
 //
 // BENCH_DURATION (s, default 6) and BENCH_WARMUP (s, default 1.5) shorten runs while developing;
@@ -12,14 +14,15 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../scripts/wrangler-env.mjs";
 import { sampleHeap } from "./inspector.mjs";
-import { cancelInstallsWhen, median, npmInstall, skildInstall } from "./install.mjs";
-import { measure, settings } from "./load.mjs";
+import { cancelInstallsWhen, interleavedInstalls, median, npmInstall, skildInstall } from "./install.mjs";
+import { measure, measurePaired, settings } from "./load.mjs";
 import { findWorkerd, readRss, sampleMemory } from "./memory.mjs";
 import { installCleanupHandlers, killAllGroups, makeTempDir, removeAllTempDirs } from "./procs.mjs";
 import { startHelloWorkerd, startRegistry, startWrangler, wrangler } from "./registry.mjs";
 import { renderReport } from "./report.mjs";
 import { npmPublishTimed, seedManySkills, skildAccount, skildPublish } from "./seed.mjs";
 import { skillTarball } from "./skill-package.mjs";
+import { startStaticRegistry } from "./static-registry.mjs";
 import { addVerdaccioUser, startVerdaccio } from "./verdaccio.mjs";
 
 const SCOPE = "bench";
@@ -29,7 +32,7 @@ const PUBLISH_NPM_SKILL = `@${SCOPE}/publish-npm`;
 const BIG_SKILL = `@${SCOPE}/big-skill`;
 const SEED_VERSIONS = 30;
 const PUBLISHES = 20;
-const INSTALLS = 5;
+const INSTALLS = 7;
 const BIG_VERSIONS = 1000;
 const MANY_SKILLS = 10_000;
 const SEARCH_TERMS = ["review", "deploy", "database", "security", "skill-77"];
@@ -96,7 +99,10 @@ const results = {
     searchApi: notRun,
     searchNpm: notRun,
     memory: null,
+    sizedCeiling: { abbreviated: notRun, full: notRun, abbreviatedBytes: 0, fullBytes: 0 },
   },
+  pairs: {},
+  floor: { npmInstall: notRun },
 };
 const failures = /** @type {string[]} */ ([]);
 
@@ -154,6 +160,27 @@ async function load(label, origin, paths, headers) {
 }
 
 /**
+ * Measures one of our routes in turns with its anchors (Verdaccio's same route, the constant
+ * Worker), so their ratios compare runs made seconds apart (load.mjs measurePaired).
+ * @param {string} label
+ * @param {Record<string, import("./load.mjs").Subject>} subjects
+ * @returns {Promise<Record<string, import("./report.mjs").Load>>}
+ */
+async function loadPaired(label, subjects) {
+  checkDeadline();
+  const result = await measurePaired(subjects);
+  for (const [key, r] of Object.entries(result)) {
+    const x = /** @type {import("./report.mjs").Load} */ (r);
+    log(
+      x.ok
+        ? `${label} [${key}]: ${x.rps.toFixed(0)} req/s, p50 ${x.p50} ms, p99 ${x.p99} ms${x.failures ? `, ${x.failures} failed` : ""}`
+        : `${label} [${key}]: ${x.reason}`,
+    );
+  }
+  return result;
+}
+
+/**
  * Median of `count` publishes; n/a with the status on the first failure.
  * @param {string} label
  * @param {number} count
@@ -176,21 +203,6 @@ async function publishes(label, count, publishOne) {
   const medianMs = median(times);
   log(`${label}: median ${medianMs.toFixed(1)} ms of ${count}`);
   return { ok: true, medianMs, runsMs: times };
-}
-
-/**
- * @param {string} label
- * @param {Promise<import("./install.mjs").InstallResult>} pending
- */
-async function installs(label, pending) {
-  checkDeadline();
-  const result = await pending;
-  log(
-    result.ok
-      ? `${label}: median ${(result.medianMs / 1000).toFixed(2)} s (${result.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(", ")})`
-      : `${label}: ${result.reason}`,
-  );
-  return result;
 }
 
 /**
@@ -233,15 +245,19 @@ const versions = Array.from({ length: SEED_VERSIONS }, (_, i) => `1.0.${i}`);
 const tarballs = versions.map((version) => skillTarball({ name: SKILL, version }));
 log(`skill tarball: ${tarballs[0].length} bytes gzipped; ${SEED_VERSIONS} versions of ${SKILL}`);
 
+// The constant Worker and Verdaccio stay up (idle) once measured alone: each of our read routes is
+// then measured in turns with them, so every ratio compares runs seconds apart.
+/** @type {{ url: string, stop: () => Promise<void> } | undefined} */
+let ceilingServer;
+/** @type {{ url: string, stop: () => Promise<void> } | undefined} */
+let verdaccioServer;
+
 await phase("hello-world Worker on one workerd (the ceiling)", async () => {
   const server = await startHelloWorkerd();
-  try {
-    results.ceiling.memory = await withMemory(server, async () => {
-      results.ceiling.constant = await load("hello-world GET / (one workerd)", server.url, "/");
-    });
-  } finally {
-    await server.stop();
-  }
+  ceilingServer = server;
+  results.ceiling.memory = await withMemory(server, async () => {
+    results.ceiling.constant = await load("hello-world GET / (one workerd)", server.url, "/");
+  });
 });
 
 await phase("hello-world Worker under wrangler dev", async () => {
@@ -264,29 +280,29 @@ await phase("hello-world Worker under wrangler dev", async () => {
 
 await phase("Verdaccio", async () => {
   const server = await startVerdaccio();
-  try {
-    const token = await addVerdaccioUser(server.url, SCOPE, "benchmark password 123");
-    for (const [i, version] of versions.entries()) {
-      await npmPublishTimed(server.url, token, SKILL, version, tarballs[i]);
-    }
-    const v = results.verdaccio;
-    v.abbreviated = await load("Verdaccio abbreviated packument", server.url, npmPath(SKILL), ABBREVIATED);
-    v.full = await load("Verdaccio full packument", server.url, npmPath(SKILL));
-    v.tarball = await load("Verdaccio tarball", server.url, npmTarballPath(SKILL, "1.0.0"));
-    v.publish = await publishes("Verdaccio publish (npm PUT)", PUBLISHES, (i) =>
-      npmPublishTimed(
-        server.url,
-        token,
-        PUBLISH_NPM_SKILL,
-        `1.0.${i}`,
-        skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
-      ),
-    );
-    v.npmInstall = await installs("npm install from Verdaccio", npmInstall(server.url, SKILL, INSTALLS));
-  } finally {
-    await server.stop();
+  verdaccioServer = server;
+  const token = await addVerdaccioUser(server.url, SCOPE, "benchmark password 123");
+  for (const [i, version] of versions.entries()) {
+    await npmPublishTimed(server.url, token, SKILL, version, tarballs[i]);
   }
+  results.verdaccio.publish = await publishes("Verdaccio publish (npm PUT)", PUBLISHES, (i) =>
+    npmPublishTimed(
+      server.url,
+      token,
+      PUBLISH_NPM_SKILL,
+      `1.0.${i}`,
+      skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
+    ),
+  );
 });
+
+/** @param {string} path @param {Record<string, string>} [headers] @returns {Record<string, import("./load.mjs").Subject>} */
+const anchors = (path, headers) => ({
+  ...(verdaccioServer ? { verdaccio: { origin: verdaccioServer.url, paths: path, headers } } : {}),
+  ...(ceilingServer ? { ceiling: { origin: ceilingServer.url, paths: "/" } } : {}),
+});
+/** @param {Record<string, import("./report.mjs").Load>} measured */
+const pairOf = ({ verdaccio, ceiling }) => ({ verdaccio, ceiling });
 
 await phase("skild registry", async () => {
   const server = await startRegistry();
@@ -294,12 +310,39 @@ await phase("skild registry", async () => {
     const token = await skildAccount(server.url, SCOPE);
     for (const tarball of tarballs) await skildPublish(server.url, token, SKILL, tarball);
     const o = results.ours;
-    o.abbreviated = await load("skild abbreviated packument", server.url, npmPath(SKILL), ABBREVIATED);
-    o.full = await load("skild full packument", server.url, npmPath(SKILL));
-    o.tarballNpm = await load("skild tarball (npm path)", server.url, npmTarballPath(SKILL, "1.0.0"));
-    o.tarballApi = await load("skild tarball (API path)", server.url, `${apiPath(SKILL)}/versions/1.0.0/tarball`);
-    o.list = await load("skild GET /skills", server.url, "/skills");
-    o.detail = await load("skild GET /skills/:scope/:skill", server.url, apiPath(SKILL));
+    const v = results.verdaccio;
+    /** @type {[keyof typeof results.ours, string, string, Record<string, string> | undefined, string | null][]} */
+    const reads = [
+      ["abbreviated", "skild abbreviated packument", npmPath(SKILL), ABBREVIATED, npmPath(SKILL)],
+      ["full", "skild full packument", npmPath(SKILL), undefined, npmPath(SKILL)],
+      [
+        "tarballNpm",
+        "skild tarball (npm path)",
+        npmTarballPath(SKILL, "1.0.0"),
+        undefined,
+        npmTarballPath(SKILL, "1.0.0"),
+      ],
+      [
+        "tarballApi",
+        "skild tarball (API path)",
+        `${apiPath(SKILL)}/versions/1.0.0/tarball`,
+        undefined,
+        npmTarballPath(SKILL, "1.0.0"),
+      ],
+      ["list", "skild GET /skills", "/skills", undefined, null],
+      ["detail", "skild GET /skills/:scope/:skill", apiPath(SKILL), undefined, null],
+    ];
+    for (const [key, label, route, headers, verdaccioRoute] of reads) {
+      const all = anchors(verdaccioRoute ?? "", headers);
+      if (!verdaccioRoute) delete all.verdaccio;
+      const measured = await loadPaired(label, { ours: { origin: server.url, paths: route, headers }, ...all });
+      /** @type {any} */ (o)[key] = measured.ours;
+      results.pairs[key] = pairOf(measured);
+    }
+    // Verdaccio's figures in its column are those measured beside ours.
+    v.abbreviated = results.pairs.abbreviated?.verdaccio ?? notRun;
+    v.full = results.pairs.full?.verdaccio ?? notRun;
+    v.tarball = results.pairs.tarballNpm?.verdaccio ?? notRun;
     o.publishApi = await publishes("skild publish (skild API)", PUBLISHES, (i) =>
       skildPublish(
         server.url,
@@ -317,14 +360,33 @@ await phase("skild registry", async () => {
         skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
       ),
     );
-    // npm needs the packument; skip five doomed npm runs when it is not there.
-    const packument = await fetch(server.url + npmPath(SKILL), { headers: ABBREVIATED });
-    await packument.arrayBuffer();
-    o.npmInstall = packument.ok
-      ? await installs("npm install from skild", npmInstall(server.url, SKILL, INSTALLS))
-      : { ok: false, reason: `n/a (packument ${packument.status})` };
-    if (!packument.ok) log(`npm install from skild: n/a (packument ${packument.status})`);
-    o.skildInstall = await installs("skild install", skildInstall(server.url, SKILL, INSTALLS));
+    // Cold installs, in turns: npm from Verdaccio, npm from here, npm from a registry that does no
+    // work (the floor: what npm itself costs), and skild from here.
+    checkDeadline();
+    const floor = await startStaticRegistry({ from: server.url, name: SKILL });
+    try {
+      /** @type {Record<string, import("./install.mjs").InstallRun>} */
+      const runs = {
+        ...(verdaccioServer ? { npmVerdaccio: npmInstall(verdaccioServer.url, SKILL) } : {}),
+        npmOurs: npmInstall(server.url, SKILL),
+        npmFloor: npmInstall(floor.url, SKILL),
+        skild: skildInstall(server.url, SKILL),
+      };
+      const installed = await interleavedInstalls(INSTALLS, runs);
+      for (const [key, r] of Object.entries(installed)) {
+        log(
+          r.ok
+            ? `cold install [${key}]: median ${(r.medianMs / 1000).toFixed(3)} s (${r.runsMs.map((ms) => (ms / 1000).toFixed(3)).join(", ")})`
+            : `cold install [${key}]: ${r.reason}`,
+        );
+      }
+      v.npmInstall = installed.npmVerdaccio ?? notRun;
+      o.npmInstall = installed.npmOurs;
+      o.skildInstall = installed.skild;
+      results.floor.npmInstall = installed.npmFloor;
+    } finally {
+      await floor.stop();
+    }
   } finally {
     await server.stop();
   }
@@ -364,35 +426,54 @@ await phase(`scale: ${BIG_VERSIONS} versions, ${MANY_SKILLS} skills`, async () =
   const server = await startRegistry({ stateDir, inspector: true });
   try {
     const s = results.scale;
+    /** The size of a response, so the constant Worker can send as many bytes. @param {Record<string, string>} [headers] */
+    const bytesOf = async (/** @type {Record<string, string> | undefined} */ headers) => {
+      const res = await fetch(server.url + npmPath(BIG_SKILL), { headers });
+      return (await res.arrayBuffer()).byteLength;
+    };
+    s.sizedCeiling.abbreviatedBytes = await bytesOf(ABBREVIATED);
+    s.sizedCeiling.fullBytes = await bytesOf(undefined);
+    /** @param {number} bytes @returns {Record<string, import("./load.mjs").Subject>} */
+    const sized = (bytes) =>
+      ceilingServer ? { ceiling: { origin: ceilingServer.url, paths: `/?bytes=${bytes}` } } : {};
     s.memory = await withMemory(server, async () => {
-      s.abbreviated = await load(
-        `skild abbreviated packument, ${BIG_VERSIONS} versions`,
-        server.url,
-        npmPath(BIG_SKILL),
-        ABBREVIATED,
-      );
-      s.full = await load(`skild full packument, ${BIG_VERSIONS} versions`, server.url, npmPath(BIG_SKILL));
+      const abbreviated = await loadPaired(`skild abbreviated packument, ${BIG_VERSIONS} versions`, {
+        ours: { origin: server.url, paths: npmPath(BIG_SKILL), headers: ABBREVIATED },
+        ...sized(s.sizedCeiling.abbreviatedBytes),
+      });
+      s.abbreviated = abbreviated.ours;
+      s.sizedCeiling.abbreviated = abbreviated.ceiling ?? notRun;
+      const full = await loadPaired(`skild full packument, ${BIG_VERSIONS} versions`, {
+        ours: { origin: server.url, paths: npmPath(BIG_SKILL) },
+        ...sized(s.sizedCeiling.fullBytes),
+      });
+      s.full = full.ours;
+      s.sizedCeiling.full = full.ceiling ?? notRun;
       s.detail = await load(
         `skild GET /skills/:scope/:skill, ${BIG_VERSIONS} versions`,
         server.url,
         apiPath(BIG_SKILL),
       );
     });
-    s.searchApi = await load(
-      `skild GET /skills?q= over ${MANY_SKILLS} skills`,
-      server.url,
-      SEARCH_TERMS.map((term) => `/skills?q=${term}`),
-    );
-    s.searchNpm = await load(
-      `skild GET /-/v1/search?text= over ${MANY_SKILLS} skills`,
-      server.url,
-      SEARCH_TERMS.map((term) => `/-/v1/search?text=${term}`),
-    );
+    const searchApi = await loadPaired(`skild GET /skills?q= over ${MANY_SKILLS} skills`, {
+      ours: { origin: server.url, paths: SEARCH_TERMS.map((term) => `/skills?q=${term}`) },
+      ...anchors(npmPath(SKILL)),
+    });
+    s.searchApi = searchApi.ours;
+    results.pairs.searchApi = pairOf(searchApi);
+    const searchNpm = await loadPaired(`skild GET /-/v1/search?text= over ${MANY_SKILLS} skills`, {
+      ours: { origin: server.url, paths: SEARCH_TERMS.map((term) => `/-/v1/search?text=${term}`) },
+      ...anchors(npmPath(SKILL)),
+    });
+    s.searchNpm = searchNpm.ours;
+    results.pairs.searchNpm = pairOf(searchNpm);
   } finally {
     await server.stop();
   }
 });
 
+await ceilingServer?.stop();
+await verdaccioServer?.stop();
 removeAllTempDirs();
 results.meta.loadAverageAtEnd = os.loadavg();
 results.elapsedSeconds = (performance.now() - startedAt) / 1000;

@@ -37,6 +37,17 @@ let droppedSinceLog = 0;
 /** `YYYY-MM-DD` of a moment, in UTC. */
 export const utcDay = (at: Date = new Date()) => at.toISOString().slice(0, 10);
 
+const DAY_MS = 86_400_000;
+/** The day countDownload last formatted: every tarball served needs it, and it changes once a day. */
+let countingDay = { from: 0, to: 0, day: "" };
+function dayOf(ms: number): string {
+  if (ms < countingDay.from || ms >= countingDay.to) {
+    const from = Math.floor(ms / DAY_MS) * DAY_MS;
+    countingDay = { from, to: from + DAY_MS, day: utcDay(new Date(from)) };
+  }
+  return countingDay.day;
+}
+
 /**
  * Counts one served download. Synchronous apart from scheduling the flush on `waitUntil`, so the
  * caller's response is never delayed.
@@ -46,16 +57,15 @@ export function countDownload(
   db: D1Database,
   skill: SkillName,
   version: string,
-  at: Date = new Date(),
+  now: number = Date.now(),
 ): void {
-  const day = utcDay(at);
+  const day = dayOf(now);
   const key = `${skill.scope}/${skill.name}@${version}#${day}`;
   const entry = pending.get(key);
   if (entry) entry.count += 1;
   else if (pending.size < MAX_PENDING_KEYS)
     pending.set(key, { scope: skill.scope, name: skill.name, version, day, count: 1 });
   else droppedSinceLog += 1;
-  const now = Date.now();
   if (flushDueAt !== 0 && now < flushDueAt + FLUSH_LOST_AFTER_MS) return;
   flushDueAt = now + FLUSH_DELAY_MS;
   waitUntil(
@@ -104,7 +114,6 @@ export interface DayRange {
   end: string;
 }
 
-const DAY_MS = 86_400_000;
 /** The longest explicit range served (npm's own API allows 18 months). */
 export const MAX_RANGE_DAYS = 550;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
