@@ -7,6 +7,7 @@ import { parseScope } from "../domain/names";
 import { findOrg } from "../domain/orgs";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
+import { requestOrigin } from "../http/origin";
 
 // Routed as `/~/<publisher>/…`: app.ts rewrites `/~<name>` paths so every route fits RegExpRouter.
 export const discoveryRoutes = new Hono<AppEnv>().get("/~/:handle/.well-known/agent-skills/index.json", async (c) => {
@@ -16,7 +17,7 @@ export const discoveryRoutes = new Hono<AppEnv>().get("/~/:handle/.well-known/ag
   if (!(await findPublisherByHandle(deps.db, scope)) && !(await findOrg(deps.db, scope))) {
     throw notFound(`There is no publisher ~${scope}.`, "PUBLISHER_NOT_FOUND");
   }
-  const index = await publisherIndex(deps, scope, new URL(c.req.url).origin);
+  const index = await publisherIndex(deps, scope, requestOrigin(c));
   // Public skills only, so one copy serves everyone; `skills check` must see a publish at once.
   // Public data: readable from browsers on other origins too (skill directories, agents' UIs).
   return c.json(index, 200, {

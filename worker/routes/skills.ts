@@ -20,6 +20,7 @@ import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
 import { requireAuth } from "../http/auth";
 import { readBodyLimited, readJson } from "../http/body";
+import { requestOrigin } from "../http/origin";
 import { serveTarball } from "../http/tarball";
 import { serveVersionFile } from "../http/version-file";
 import { cacheScope, visibleSkill, visibleTarballRef } from "../http/visible";
@@ -176,7 +177,7 @@ export const skillRoutes = new Hono<AppEnv>()
       ...(row.deprecated ? { deprecated: row.deprecated } : {}),
       manifest: JSON.parse(row.manifest_json),
       risk: parseStoredRisk(row.risk_json),
-      ...versionTrust(new URL(c.req.url).origin, canonicalName(skill), row),
+      ...versionTrust(requestOrigin(c), canonicalName(skill), row),
     });
   })
   .get("/:scope/:skill/versions/:version/tarball", async (c) => {

@@ -25,6 +25,7 @@ import { hasStarred, setStar } from "../domain/stars";
 import { decodeText, listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import { describeZodError, notFound, RegistryError, unauthorized } from "../errors";
+import { requestOrigin } from "../http/origin";
 import { packagePath } from "./components";
 import { SITE_CSS, SITE_CSS_PATH } from "./css";
 import { AccountPage, LoginPage, LogoutPage } from "./pages/account";
@@ -66,8 +67,6 @@ const requireViewer = (c: Context<WebEnv>) => {
   if (!viewer) throw unauthorized("Log in to manage your account.", "NOT_LOGGED_IN");
   return viewer;
 };
-
-const origin = (c: Context) => new URL(c.req.url).origin;
 
 /** Only a local path (not `//host`, not `/\host`) may be a post-login destination. */
 const safeNext = (raw: string | undefined | null) => (raw && /^\/(?![/\\])/.test(raw) ? raw : "");
@@ -119,7 +118,7 @@ webRoutes
     const recent = sort
       ? (await searchSkills(db, { limit: RECENT_COUNT, sort })).skills
       : await recentSkills(db, RECENT_COUNT);
-    return c.html(<HomePage web={c.get("web")} recent={recent} origin={origin(c)} sort={sort} />);
+    return c.html(<HomePage web={c.get("web")} recent={recent} origin={requestOrigin(c)} sort={sort} />);
   })
   .get("/search", async (c) => {
     const query = listQuery.parse(c.req.query());
@@ -199,7 +198,7 @@ webRoutes
     if (c.get("web").viewer) return c.redirect(next || "/account", 303);
     await ensureCsrfCookie(c);
     c.header("Cache-Control", "no-store");
-    return c.html(<LoginPage web={c.get("web")} origin={origin(c)} next={next} />);
+    return c.html(<LoginPage web={c.get("web")} origin={requestOrigin(c)} next={next} />);
   })
   .post("/login", verifiedForm, async (c) => {
     const form = c.get("form");
@@ -209,7 +208,13 @@ webRoutes
     const showError = (error: string, status: 400 | 401 | 429 | 403, headers: Record<string, string> = {}) => {
       for (const [k, v] of Object.entries(headers)) if (k !== "WWW-Authenticate") c.header(k, v);
       return c.html(
-        <LoginPage web={c.get("web")} origin={origin(c)} error={error} handleOrEmail={handleOrEmail} next={next} />,
+        <LoginPage
+          web={c.get("web")}
+          origin={requestOrigin(c)}
+          error={error}
+          handleOrEmail={handleOrEmail}
+          next={next}
+        />,
         status,
       );
     };
@@ -345,7 +350,7 @@ async function renderPackage(c: Context<WebEnv>, pinned?: string) {
   return c.html(
     <PackagePage
       web={c.get("web")}
-      origin={origin(c)}
+      origin={requestOrigin(c)}
       skill={skill}
       versions={versions}
       distTags={distTags}

@@ -19,6 +19,7 @@ import { badRequest, clip, tooLarge } from "../../errors";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
 import { matchesIfNoneMatch } from "../../http/etag";
+import { requestOrigin } from "../../http/origin";
 import { serveTarball } from "../../http/tarball";
 import { cacheScope, visibleSkill, visibleTarballRef } from "../../http/visible";
 import { packageNotFound, parsePackagePath, tarballVersion } from "./paths";
@@ -33,8 +34,6 @@ async function skillOr404(c: Context<AppEnv>, name: SkillName): Promise<SkillRow
   if (!skill) throw packageNotFound();
   return skill;
 }
-
-const origin = (c: Context) => new URL(c.req.url).origin;
 
 function wantsAbbreviated(accept: string | undefined): boolean {
   return (accept ?? "")
@@ -60,7 +59,7 @@ async function getPackument(c: Context<AppEnv>, name: SkillName): Promise<Respon
   if (!forWrite && matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) {
     return new Response(null, { status: 304, headers });
   }
-  const at = origin(c);
+  const at = requestOrigin(c);
   const body = snapshot.document(`packument:${form}:${at}:${keys}`, () => buildPackument(snapshot.source, form, at));
   headers["Content-Type"] = form === "full" ? "application/json" : ABBREVIATED_TYPE;
   return new Response(body, { headers });
@@ -75,7 +74,7 @@ async function getVersionManifest(c: Context<AppEnv>, name: SkillName, spec: str
   if (!row) throw packageNotFound();
   await ensureSigned(c.get("deps"), name, snapshot);
   if (skill.access === "restricted") c.header("Cache-Control", "private");
-  return c.json(buildVersionDoc(skill, { ...row, readme: null }, origin(c)));
+  return c.json(buildVersionDoc(skill, { ...row, readme: null }, requestOrigin(c)));
 }
 
 async function getTarball(c: Context<AppEnv>, name: SkillName, file: string[]): Promise<Response> {

@@ -7,6 +7,7 @@ import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
+import { requestOrigin } from "../../http/origin";
 import { cacheScope, visibleSkill } from "../../http/visible";
 import { packageNotFound, parsePackagePath } from "./paths";
 
@@ -69,7 +70,7 @@ export const registryRoutes = new Hono<AppEnv>()
       offset: query.from,
       withTotal: true,
     });
-    const origin = new URL(c.req.url).origin;
+    const origin = requestOrigin(c);
     return c.json({
       objects: skills.map((s) => {
         const name = s.name; // already `@scope/name`
