@@ -3,7 +3,7 @@
 // is then rebuilt once, not once per concurrent request. No request ever waits on another's load.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readSkill, type SkillSnapshot } from "../../worker/domain/read-cache";
+import { REFRESH_GRACE_MS, readSkill, type SkillSnapshot } from "../../worker/domain/read-cache";
 import { createAccount, publish } from "./helpers";
 
 /** env.DB, with every batch counted and held until `release`, or failing when `fail` is set. */
@@ -30,9 +30,9 @@ function heldDb(opts: { fail?: boolean } = {}) {
   return { db, batches: () => batches, release };
 }
 
-/** Makes a cached snapshot expire now. */
-function expire(snapshot: SkillSnapshot) {
-  (snapshot as { expires: number }).expires = 0;
+/** Makes a cached snapshot expire `agoMs` ago (just now by default). */
+function expire(snapshot: SkillSnapshot, agoMs = 1) {
+  (snapshot as { expires: number }).expires = Date.now() - agoMs;
 }
 
 async function cachedSkill() {
@@ -76,6 +76,16 @@ describe("reloading an expired skill", () => {
     const fresh = await readSkill(working.db, name);
     expect(fresh).not.toBe(expired);
     expect(working.batches()).toBe(1);
+  });
+
+  it("past its whole TTL a snapshot answers nobody: a change elsewhere shows within SKILL_TTL_MS", async () => {
+    const { name, snapshot: expired } = await cachedSkill();
+    expire(expired, REFRESH_GRACE_MS + 1);
+    const held = heldDb();
+    const reads = [readSkill(held.db, name), readSkill(held.db, name)];
+    expect(held.batches()).toBe(2);
+    held.release();
+    for (const read of await Promise.all(reads)) expect(read).not.toBe(expired);
   });
 
   it("a read that must be fresh (?write=true) never answers from an expired snapshot", async () => {

@@ -3,7 +3,7 @@
 //    (packument per form and origin, the skild API detail), kept SKILL_TTL_MS;
 //  - tarball refs: (skill, version) → (R2 key, integrity, size), kept TARBALL_REF_TTL_MS;
 //  - tarball bytes: small objects by their content-addressed key, kept until evicted (immutable);
-//  - listings: search/list results, kept LISTING_TTL_MS.
+//  - listings: the bodies of search/list answers, kept LISTING_TTL_MS.
 // Every write to a skill goes through `skillWriteBatch`, which drops that skill's entries and all
 // listings once D1 has committed, so within an isolate the next read sees the write. Other isolates
 // (and other colos) keep their copy for at most the TTL: see docs/performance.md.
@@ -13,14 +13,15 @@ import type { ArtifactStore } from "./artifact-store";
 import { artifactKey } from "./artifact-store";
 import type { SkillName } from "./names";
 import { loadPackumentSource, type PackumentSource, type PackumentVersionRow } from "./packument";
-import { type SkillSummary, searchSkills } from "./skills";
+import { searchSkills } from "./skills";
 
 export const SKILL_TTL_MS = 5_000;
 export const TARBALL_REF_TTL_MS = 60_000;
 export const LISTING_TTL_MS = 5_000;
 /**
- * How long, past its TTL, an expired snapshot may still answer while one request of this isolate
- * reloads it (so a change made elsewhere shows within SKILL_TTL_MS + this, at worst).
+ * The last part of a snapshot's SKILL_TTL_MS: past REFRESH_GRACE_MS before its end, the snapshot is
+ * expired and the next request reloads it, while the others may still answer from it until the end
+ * (readSkill). A change made elsewhere still shows within SKILL_TTL_MS.
  */
 export const REFRESH_GRACE_MS = 1_000;
 const MiB = 1024 * 1024;
@@ -108,7 +109,8 @@ const encoder = new TextEncoder();
 
 /** A skill as read at one moment, and the documents built from it (memoized until the next write). */
 export class SkillSnapshot {
-  readonly expires = Date.now() + SKILL_TTL_MS;
+  /** When the next read reloads it; it may answer concurrent reads for REFRESH_GRACE_MS more. */
+  readonly expires = Date.now() + SKILL_TTL_MS - REFRESH_GRACE_MS;
   private readonly documents = new Map<string, Uint8Array>();
   private byVersion?: Map<string, PackumentVersionRow>;
   bytes: number;
@@ -226,7 +228,7 @@ export async function readSkill(
     if (entry && entry.missingUntil > now) return null;
     if (entry && snapshot) {
       if (entry.refreshingUntil > now) return snapshot;
-      entry.refreshingUntil = now + REFRESH_GRACE_MS;
+      entry.refreshingUntil = snapshot.expires + REFRESH_GRACE_MS;
       refreshing = entry;
     }
   }
@@ -319,19 +321,26 @@ export async function readTarball(
 type SearchOptions = Parameters<typeof searchSkills>[1];
 type SearchResult = Awaited<ReturnType<typeof searchSkills>>;
 
-/** `searchSkills`, answered from memory for LISTING_TTL_MS or until the next write. */
-export async function searchSkillsCached(db: D1Database, opts: SearchOptions): Promise<SearchResult> {
-  const key = JSON.stringify(opts);
-  const cached = listings.get(key) as SearchResult | undefined;
+/**
+ * The UTF-8 body of a listing answer (`GET /skills`, `npm search`): `render` turns the search result
+ * into the response document, and the bytes are kept LISTING_TTL_MS or until the next write, so a
+ * repeated search costs neither D1 nor building and serialising its JSON (the larger part of a
+ * cached search's time, and of its garbage). `variant` names whatever else the body depends on (the
+ * dialect, the request origin). Listings are public only: the same bytes for every caller.
+ */
+export async function listingBody(
+  db: D1Database,
+  opts: SearchOptions,
+  variant: string,
+  render: (result: SearchResult) => unknown,
+): Promise<Uint8Array> {
+  const key = `${variant} ${JSON.stringify(opts)}`;
+  const cached = listings.get(key) as Uint8Array | undefined;
   if (cached) return cached;
   const started = epoch;
-  const result = await searchSkills(db, opts);
-  const bytes = result.skills.reduce(
-    (n: number, s: SkillSummary) => n + 128 + s.name.length + s.description.length,
-    256,
-  );
-  if (epoch === started) listings.set(key, result, bytes + key.length, LISTING_TTL_MS);
-  return result;
+  const bytes = encoder.encode(JSON.stringify(render(await searchSkills(db, opts))));
+  if (epoch === started) listings.set(key, bytes, bytes.byteLength + key.length, LISTING_TTL_MS);
+  return bytes;
 }
 
 /** Drops everything cached about a skill, and every listing (a write can change any of them). */

@@ -8,7 +8,7 @@ import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type Ski
 import { accessSchema, setSkillAccess } from "../domain/orgs";
 import type { PackumentSource } from "../domain/packument";
 import { publishVersion } from "../domain/publish";
-import { type SkillSnapshot, searchSkillsCached, type TarballRef } from "../domain/read-cache";
+import { listingBody, type SkillSnapshot, type TarballRef } from "../domain/read-cache";
 import { parseStoredRisk } from "../domain/risk";
 import { ensureSigned } from "../domain/signatures";
 import { findSkill, LISTING_SORTS, resolveSpec } from "../domain/skills";
@@ -126,29 +126,32 @@ export const skillRoutes = new Hono<AppEnv>()
     const byName = query.sort === "name";
     const after = query.cursor && byName ? decodeCursor(query.cursor) : undefined;
     const offset = query.cursor && !byName ? decodeOffsetCursor(query.cursor) : 0;
-    const { skills, more } = await searchSkillsCached(c.get("deps").db, {
+    const opts = {
       q: query.q || undefined,
       limit: query.limit,
       after,
       ...(byName ? {} : { sort: query.sort, offset }),
+    };
+    const body = await listingBody(c.get("deps").db, opts, "skild", ({ skills, more }) => {
+      const last = skills.at(-1);
+      let nextCursor: string | null = null;
+      if (more && last) {
+        nextCursor = byName ? encodeCursor(parseCanonicalName(last.name)) : encodeOffsetCursor(offset + skills.length);
+      }
+      return {
+        skills: skills.map(({ name, description, latest, updatedAt, risk, downloads, stars }) => ({
+          name,
+          description,
+          latest,
+          updatedAt,
+          risk,
+          downloads,
+          stars,
+        })),
+        nextCursor,
+      };
     });
-    const last = skills.at(-1);
-    let nextCursor: string | null = null;
-    if (more && last) {
-      nextCursor = byName ? encodeCursor(parseCanonicalName(last.name)) : encodeOffsetCursor(offset + skills.length);
-    }
-    return c.json({
-      skills: skills.map(({ name, description, latest, updatedAt, risk, downloads, stars }) => ({
-        name,
-        description,
-        latest,
-        updatedAt,
-        risk,
-        downloads,
-        stars,
-      })),
-      nextCursor,
-    });
+    return new Response(body, { headers: { "Content-Type": "application/json" } });
   })
   .get("/:scope/:skill", async (c) => {
     const snapshot = await readSkillOr404(c, skillParam(c.req.param()));

@@ -1,7 +1,7 @@
 // npm registry endpoints that are not a package document: dist-tags, search, audit.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { searchSkillsCached } from "../../domain/read-cache";
+import { listingBody } from "../../domain/read-cache";
 import { findSkill } from "../../domain/skills";
 import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
@@ -64,14 +64,10 @@ export const registryRoutes = new Hono<AppEnv>()
     const query = searchQuery.parse(c.req.query());
     // "@acme/hello" and "@acme" are how people type names; the store has no "@".
     const q = query.text.replace(/^@/, "").split("/").filter(Boolean).at(-1) ?? "";
-    const { skills, total } = await searchSkillsCached(c.get("deps").db, {
-      q: q || undefined,
-      limit: query.size,
-      offset: query.from,
-      withTotal: true,
-    });
+    const opts = { q: q || undefined, limit: query.size, offset: query.from, withTotal: true };
     const origin = requestOrigin(c);
-    return c.json({
+    // Kept with the listing (LISTING_TTL_MS), so `time` may be a few seconds old, as a cached search is.
+    const body = await listingBody(c.get("deps").db, opts, `npm ${origin}`, ({ skills, total }) => ({
       objects: skills.map((s) => {
         const name = s.name; // already `@scope/name`
         return {
@@ -91,7 +87,8 @@ export const registryRoutes = new Hono<AppEnv>()
       }),
       total,
       time: new Date().toUTCString(),
-    });
+    }));
+    return new Response(body, { headers: { "Content-Type": "application/json" } });
   })
   // `npm audit` (and the audit `npm install` runs): no advisories are known for skills.
   .post("/-/npm/v1/security/advisories/bulk", (c) => c.json({}))
