@@ -59,11 +59,16 @@ export function routingPath(request: Request): string {
 }
 
 export function defaultDeps(env: AppEnv["Bindings"]): Deps {
+  // Asked for by every packument and version read: looked up once per bindings object.
+  let keyRing: ReturnType<typeof keyRingFromEnv> | undefined;
   return {
     db: env.DB,
     artifacts: r2ArtifactStore(env.ARTIFACTS),
     limits: limitsFromEnv(env),
-    signingKeys: () => keyRingFromEnv(env),
+    signingKeys: () => {
+      keyRing ??= keyRingFromEnv(env);
+      return keyRing;
+    },
     scanRisk: env.RISK_SCAN !== "off",
   };
 }
