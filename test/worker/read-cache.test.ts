@@ -285,6 +285,20 @@ describe("a write is visible to the very next read", () => {
 });
 
 describe("the read cache", () => {
+  it("keeps npm search answers per origin, and never keeps a refused query", async () => {
+    const account = await createAccount();
+    expect((await publish(account, { skill: "found" })).status).toBe(201);
+    for (const origin of [BASE, MIRROR, BASE, MIRROR]) {
+      const { body } = await read(`/-/v1/search?text=${account.handle}`, {}, origin);
+      const objects = (body as { objects: { package: { links: { npm: string } } }[] }).objects;
+      expect(objects.map((o) => o.package.links.npm)).toEqual([`${origin}/package/@${account.handle}/found`]);
+    }
+    const tooLong = `/skills?q=${"x".repeat(129)}`;
+    for (let i = 0; i < 2; i++) expect((await read(tooLong)).status).toBe(400);
+    expect((await read(`/-/v1/search?size=0`)).status).toBe(400);
+    expect((await read(`/-/v1/search?size=0`)).status).toBe(400);
+  });
+
   it("keeps documents per origin: tarball URLs of one origin never reach another", async () => {
     const { name } = await skillWith(["1.0.0"]);
     for (const origin of [BASE, MIRROR, BASE, MIRROR]) {

@@ -322,25 +322,31 @@ type SearchOptions = Parameters<typeof searchSkills>[1];
 type SearchResult = Awaited<ReturnType<typeof searchSkills>>;
 
 /**
- * The UTF-8 body of a listing answer (`GET /skills`, `npm search`): `render` turns the search result
- * into the response document, and the bytes are kept LISTING_TTL_MS or until the next write, so a
- * repeated search costs neither D1 nor building and serialising its JSON (the larger part of a
- * cached search's time, and of its garbage). `variant` names whatever else the body depends on (the
- * dialect, the request origin). Listings are public only: the same bytes for every caller.
+ * The UTF-8 body of a listing answer (`GET /skills`, `npm search`), kept LISTING_TTL_MS or until the
+ * next write under `key`: the request's own query string and whatever else the body depends on (the
+ * dialect, the origin). A repeated search then costs neither validating its query, D1, nor building
+ * and serialising its JSON (most of a cached search's time, and of its garbage). On a miss, `prepare`
+ * validates the query (and may throw a 400, which is not cached) and says how to search and render.
+ * Listings are public only: the same bytes for every caller.
  */
 export async function listingBody(
   db: D1Database,
-  opts: SearchOptions,
-  variant: string,
-  render: (result: SearchResult) => unknown,
+  key: string,
+  prepare: () => { opts: SearchOptions; render: (result: SearchResult) => unknown },
 ): Promise<Uint8Array> {
-  const key = `${variant} ${JSON.stringify(opts)}`;
   const cached = listings.get(key) as Uint8Array | undefined;
   if (cached) return cached;
+  const { opts, render } = prepare();
   const started = epoch;
   const bytes = encoder.encode(JSON.stringify(render(await searchSkills(db, opts))));
   if (epoch === started) listings.set(key, bytes, bytes.byteLength + key.length, LISTING_TTL_MS);
   return bytes;
+}
+
+/** A request's query string as it came (`?q=a&limit=5`, or ""), for keying what it answers. */
+export function rawQuery(url: string): string {
+  const at = url.indexOf("?");
+  return at === -1 ? "" : url.slice(at);
 }
 
 /** Drops everything cached about a skill, and every listing (a write can change any of them). */

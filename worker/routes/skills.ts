@@ -8,7 +8,7 @@ import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type Ski
 import { accessSchema, setSkillAccess } from "../domain/orgs";
 import type { PackumentSource } from "../domain/packument";
 import { publishVersion } from "../domain/publish";
-import { listingBody, type SkillSnapshot, type TarballRef } from "../domain/read-cache";
+import { listingBody, rawQuery, type SkillSnapshot, type TarballRef } from "../domain/read-cache";
 import { parseStoredRisk } from "../domain/risk";
 import { ensureSigned } from "../domain/signatures";
 import { findSkill, LISTING_SORTS, resolveSpec } from "../domain/skills";
@@ -122,33 +122,34 @@ const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compresse
 /** The skild API: /skills/* */
 export const skillRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const query = listQuery.parse(c.req.query());
-    const byName = query.sort === "name";
-    const after = query.cursor && byName ? decodeCursor(query.cursor) : undefined;
-    const offset = query.cursor && !byName ? decodeOffsetCursor(query.cursor) : 0;
-    const opts = {
-      q: query.q || undefined,
-      limit: query.limit,
-      after,
-      ...(byName ? {} : { sort: query.sort, offset }),
-    };
-    const body = await listingBody(c.get("deps").db, opts, "skild", ({ skills, more }) => {
-      const last = skills.at(-1);
-      let nextCursor: string | null = null;
-      if (more && last) {
-        nextCursor = byName ? encodeCursor(parseCanonicalName(last.name)) : encodeOffsetCursor(offset + skills.length);
-      }
+    const body = await listingBody(c.get("deps").db, `skild ${rawQuery(c.req.url)}`, () => {
+      const query = listQuery.parse(c.req.query());
+      const byName = query.sort === "name";
+      const after = query.cursor && byName ? decodeCursor(query.cursor) : undefined;
+      const offset = query.cursor && !byName ? decodeOffsetCursor(query.cursor) : 0;
       return {
-        skills: skills.map(({ name, description, latest, updatedAt, risk, downloads, stars }) => ({
-          name,
-          description,
-          latest,
-          updatedAt,
-          risk,
-          downloads,
-          stars,
-        })),
-        nextCursor,
+        opts: { q: query.q || undefined, limit: query.limit, after, ...(byName ? {} : { sort: query.sort, offset }) },
+        render: ({ skills, more }) => {
+          const last = skills.at(-1);
+          let nextCursor: string | null = null;
+          if (more && last) {
+            nextCursor = byName
+              ? encodeCursor(parseCanonicalName(last.name))
+              : encodeOffsetCursor(offset + skills.length);
+          }
+          return {
+            skills: skills.map(({ name, description, latest, updatedAt, risk, downloads, stars }) => ({
+              name,
+              description,
+              latest,
+              updatedAt,
+              risk,
+              downloads,
+              stars,
+            })),
+            nextCursor,
+          };
+        },
       };
     });
     return new Response(body, { headers: { "Content-Type": "application/json" } });

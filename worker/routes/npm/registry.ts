@@ -1,7 +1,7 @@
 // npm registry endpoints that are not a package document: dist-tags, search, audit.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { listingBody } from "../../domain/read-cache";
+import { listingBody, rawQuery } from "../../domain/read-cache";
 import { findSkill } from "../../domain/skills";
 import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
@@ -61,33 +61,37 @@ export const registryRoutes = new Hono<AppEnv>()
   })
   // `npm search`: substring match on scope, name and description, paged by `from`/`size`.
   .get("/-/v1/search", async (c) => {
-    const query = searchQuery.parse(c.req.query());
-    // "@acme/hello" and "@acme" are how people type names; the store has no "@".
-    const q = query.text.replace(/^@/, "").split("/").filter(Boolean).at(-1) ?? "";
-    const opts = { q: q || undefined, limit: query.size, offset: query.from, withTotal: true };
     const origin = requestOrigin(c);
     // Kept with the listing (LISTING_TTL_MS), so `time` may be a few seconds old, as a cached search is.
-    const body = await listingBody(c.get("deps").db, opts, `npm ${origin}`, ({ skills, total }) => ({
-      objects: skills.map((s) => {
-        const name = s.name; // already `@scope/name`
-        return {
-          package: {
-            name,
-            scope: s.scope,
-            version: s.latest,
-            description: s.description,
-            date: s.updatedAt,
-            links: { npm: `${origin}/package/${name}` },
-            publisher: { username: s.scope },
-            maintainers: [{ username: s.scope }],
-          },
-          score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
-          searchScore: 1,
-        };
-      }),
-      total,
-      time: new Date().toUTCString(),
-    }));
+    const body = await listingBody(c.get("deps").db, `npm ${origin} ${rawQuery(c.req.url)}`, () => {
+      const query = searchQuery.parse(c.req.query());
+      // "@acme/hello" and "@acme" are how people type names; the store has no "@".
+      const q = query.text.replace(/^@/, "").split("/").filter(Boolean).at(-1) ?? "";
+      return {
+        opts: { q: q || undefined, limit: query.size, offset: query.from, withTotal: true },
+        render: ({ skills, total }) => ({
+          objects: skills.map((s) => {
+            const name = s.name; // already `@scope/name`
+            return {
+              package: {
+                name,
+                scope: s.scope,
+                version: s.latest,
+                description: s.description,
+                date: s.updatedAt,
+                links: { npm: `${origin}/package/${name}` },
+                publisher: { username: s.scope },
+                maintainers: [{ username: s.scope }],
+              },
+              score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
+              searchScore: 1,
+            };
+          }),
+          total,
+          time: new Date().toUTCString(),
+        }),
+      };
+    });
     return new Response(body, { headers: { "Content-Type": "application/json" } });
   })
   // `npm audit` (and the audit `npm install` runs): no advisories are known for skills.
