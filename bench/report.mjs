@@ -192,16 +192,16 @@ export function renderReport(res) {
     vsCeiling: loadRatio(ours.detail, ceilingFor("detail")),
   });
 
+  /** A time ratio against its limit. @param {number | null} ratio @param {number} limit @param {string} [note] */
+  const ratioTarget = (ratio, limit, note = "") =>
+    ratio === null
+      ? { met: null, text: verdict(null, "not measured") }
+      : { met: ratio <= limit, text: verdict(ratio <= limit, `${fmtX(ratio)}${note}`) };
   const publishRatio = (/** @type {Timed} */ t) =>
     okTime(t) && okTime(v.publish) ? fmtX(t.medianMs / v.publish.medianMs) : "—";
   /** @param {string} name @param {Timed} t */
-  const publishTarget = (name, t) => {
-    const ratio = okTime(t) && okTime(v.publish) ? t.medianMs / v.publish.medianMs : null;
-    return track(name, {
-      met: ratio === null ? null : ratio <= 0.5,
-      text: verdict(ratio === null ? null : ratio <= 0.5, ratio === null ? "not measured" : fmtX(ratio)),
-    });
-  };
+  const publishTarget = (name, t) =>
+    track(name, ratioTarget(okTime(t) && okTime(v.publish) ? t.medianMs / v.publish.medianMs : null, 0.5));
   row("Publish a ~2 KB version, median of 20 (skild API `POST …/publish`; Verdaccio: npm `PUT`)", {
     ours: timeCell(ours.publishApi),
     verdaccio: timeCell(v.publish),
@@ -227,12 +227,7 @@ export function renderReport(res) {
       verdaccio: timeCell(v.npmInstall),
       vsVerdaccio: skildRatio === null ? "—" : fmtX(skildRatio),
       target: "≤ 0.6x `npm install` from Verdaccio",
-      met: track(
-        "cold skild install",
-        skildRatio === null
-          ? { met: null, text: verdict(null, "not measured") }
-          : { met: skildRatio <= 0.6, text: verdict(skildRatio <= 0.6, fmtX(skildRatio)) },
-      ),
+      met: track("cold skild install", ratioTarget(skildRatio, 0.6)),
     },
   );
   const npmRatio = installRatio(ours.npmInstall);
@@ -243,12 +238,7 @@ export function renderReport(res) {
     verdaccio: timeCell(v.npmInstall),
     vsVerdaccio: npmRatio === null ? "—" : fmtX(npmRatio),
     target: "≤ 0.9x Verdaccio",
-    met: track(
-      "cold npm install",
-      npmRatio === null
-        ? { met: null, text: verdict(null, "not measured") }
-        : { met: npmRatio <= 0.9, text: verdict(npmRatio <= 0.9, `${fmtX(npmRatio)}${floorNote}`) },
-    ),
+    met: track("cold npm install", ratioTarget(npmRatio, 0.9, floorNote)),
   });
   row(
     `Cold \`npm install\` from a registry that does no work (the floor: packument and tarball from memory), median of ${installCount(res.floor?.npmInstall)}`,

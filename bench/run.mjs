@@ -160,6 +160,21 @@ async function load(label, origin, paths, headers) {
 }
 
 /**
+ * PUBLISHES new versions of PUBLISH_NPM_SKILL through libnpmpublish (npm's PUT); their median.
+ * @param {string} label @param {string} url @param {string} token
+ */
+const npmPublishes = (label, url, token) =>
+  publishes(label, PUBLISHES, (i) =>
+    npmPublishTimed(
+      url,
+      token,
+      PUBLISH_NPM_SKILL,
+      `1.0.${i}`,
+      skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
+    ),
+  );
+
+/**
  * Measures one of our routes in turns with its anchors (Verdaccio's same route, the constant
  * Worker), so their ratios compare runs made seconds apart (load.mjs measurePaired).
  * @param {string} label
@@ -285,15 +300,7 @@ await phase("Verdaccio", async () => {
   for (const [i, version] of versions.entries()) {
     await npmPublishTimed(server.url, token, SKILL, version, tarballs[i]);
   }
-  results.verdaccio.publish = await publishes("Verdaccio publish (npm PUT)", PUBLISHES, (i) =>
-    npmPublishTimed(
-      server.url,
-      token,
-      PUBLISH_NPM_SKILL,
-      `1.0.${i}`,
-      skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
-    ),
-  );
+  results.verdaccio.publish = await npmPublishes("Verdaccio publish (npm PUT)", server.url, token);
 });
 
 /** @param {string} path @param {Record<string, string>} [headers] @returns {Record<string, import("./load.mjs").Subject>} */
@@ -359,15 +366,7 @@ await phase("skild registry", async () => {
         skillTarball({ name: PUBLISH_API_SKILL, version: `1.0.${i}` }),
       ),
     );
-    o.publishNpm = await publishes("skild publish (npm PUT)", PUBLISHES, (i) =>
-      npmPublishTimed(
-        server.url,
-        token,
-        PUBLISH_NPM_SKILL,
-        `1.0.${i}`,
-        skillTarball({ name: PUBLISH_NPM_SKILL, version: `1.0.${i}` }),
-      ),
-    );
+    o.publishNpm = await npmPublishes("skild publish (npm PUT)", server.url, token);
     // Cold installs, in turns: npm from Verdaccio, npm from here, npm from a registry that does no
     // work (the floor: what npm itself costs), and skild from here.
     checkDeadline();
