@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// A quick read-path probe (not the benchmark: that is bench/run.mjs). Starts this registry with
-// `wrangler dev` on a free port and temp state, seeds it, and runs autocannon on the read routes,
+// A quick read-path probe (not the benchmark: that is bench/run.mjs). Starts this registry as
+// `npm start` serves it (one workerd) on a free port and temp state, seeds it, and runs autocannon on the read routes,
 // printing req/s, p50 and p99 and the ratios to the constant route `/-/ping` from the same run.
 //
 //   node bench/probe-reads.mjs [--duration 5] [--warmup 2] [--connections 10] [--rounds 1] [--only a,b] [--no-scale]
@@ -10,7 +10,6 @@
 //
 // Seeds: @acme/bench-skill with 30 versions of a ~2 KB tarball (published over HTTP), and, with
 // SQL before the server starts, @acme/big-skill with 1000 versions and 10,000 other skills for search.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,8 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { packSkillFolder } from "../client/core/pack.js";
-import { ROOT, WRANGLER_BIN, WRANGLER_ENV } from "../scripts/wrangler-env.mjs";
-import { freePort, wrangler } from "./registry.mjs";
+import { startRegistry, wrangler } from "./registry.mjs";
 
 /** autocannon ships no types. @type {(opts: Record<string, unknown>) => Promise<any>} */
 const autocannon = createRequire(import.meta.url)("autocannon");
@@ -40,7 +38,6 @@ const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const ROUNDS = Number(args.rounds);
 const ABBREVIATED = { accept: "application/vnd.npm.install-v1+json" };
-const env = { ...process.env, ...WRANGLER_ENV };
 
 const WORDS =
   "alpha beta gamma delta lint format deploy review test docs pdf image search cloud data git shell web api sql".split(
@@ -87,55 +84,6 @@ FROM n;
 INSERT INTO dist_tags (skill_id, tag, version)
 SELECT id, 'latest', '1.9.99' FROM skills WHERE scope = 'acme' AND name = 'big-skill';
 `;
-}
-
-/** @param {string} url @param {number} port @param {string} stateDir */
-async function startServer(url, port, stateDir) {
-  const inspector = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      WRANGLER_BIN,
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspector),
-      "--persist-to",
-      stateDir,
-      "--show-interactive-dev-session=false",
-    ],
-    { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let log = "";
-  child.stdout?.on("data", (d) => {
-    log += d;
-  });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  const stop = () => {
-    try {
-      if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  };
-  stop.errors = () => log.split("\n").filter((line) => /error/i.test(line));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
-    try {
-      await (await fetch(`${url}/-/ping`)).arrayBuffer();
-      return stop;
-    } catch {
-      if (Date.now() > deadline) {
-        stop();
-        throw new Error(`wrangler dev did not start:\n${log}`);
-      }
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
 }
 
 /** @param {string} url @param {string} pathname @param {unknown} body @param {Record<string,string>} [headers] */
@@ -280,14 +228,13 @@ async function main() {
     return;
   }
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "skild-probe-"));
-  /** @type {(() => void) & {errors?: () => string[]}} */
-  let stop = () => {};
+  /** @type {import("./registry.mjs").RegistryServer | undefined} */
+  let server;
   try {
     if (args["no-scale"]) wrangler(["d1", "migrations", "apply", "DB"], stateDir);
     else seedD1(stateDir);
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    stop = await startServer(url, port, stateDir);
+    server = await startRegistry({ stateDir });
+    const url = server.url;
     await seedBenchSkill(url);
 
     const searchWords = WORDS.map((w) => `${w}-skill`);
@@ -360,10 +307,8 @@ async function main() {
       );
     }
     if (!args["no-scale"] && (!only || only.includes("miss"))) await missLatency(url);
-    const errors = stop.errors?.() ?? [];
-    if (errors.length > 0) console.log(`\nserver errors (${errors.length}):\n${errors.slice(0, 20).join("\n")}`);
   } finally {
-    stop();
+    await server?.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
