@@ -318,7 +318,8 @@ export async function readTarball(
   return { body: bytes, size: bytes.byteLength };
 }
 
-type SearchOptions = Parameters<typeof searchSkills>[1];
+/** Searches of public skills only: these answers are one copy for every reader. */
+type PublicSearch = Omit<Parameters<typeof searchSkills>[1], "readerId" | "restrictedOnly">;
 type SearchResult = Awaited<ReturnType<typeof searchSkills>>;
 
 /**
@@ -327,12 +328,12 @@ type SearchResult = Awaited<ReturnType<typeof searchSkills>>;
  * dialect, the origin). A repeated search then costs neither validating its query, D1, nor building
  * and serialising its JSON (most of a cached search's time, and of its garbage). On a miss, `prepare`
  * validates the query (and may throw a 400, which is not cached) and says how to search and render.
- * Listings are public only: the same bytes for every caller.
+ * Listings are public only (`PublicSearch` has no reader): the same bytes for every caller.
  */
 export async function listingBody(
   db: D1Database,
   key: string,
-  prepare: () => { opts: SearchOptions; render: (result: SearchResult) => unknown },
+  prepare: () => { opts: PublicSearch; render: (result: SearchResult) => unknown },
 ): Promise<Uint8Array> {
   const cached = listings.get(key) as Uint8Array | undefined;
   if (cached) return cached;
@@ -341,12 +342,6 @@ export async function listingBody(
   const bytes = encoder.encode(JSON.stringify(render(await searchSkills(db, opts))));
   if (epoch === started) listings.set(key, bytes, bytes.byteLength + key.length, LISTING_TTL_MS);
   return bytes;
-}
-
-/** A request's query string as it came (`?q=a&limit=5`, or ""), for keying what it answers. */
-export function rawQuery(url: string): string {
-  const at = url.indexOf("?");
-  return at === -1 ? "" : url.slice(at);
 }
 
 /** Drops everything cached about a skill, and every listing (a write can change any of them). */

@@ -7,7 +7,7 @@ import { parseScope } from "../domain/names";
 import { findOrg } from "../domain/orgs";
 import type { AppEnv } from "../env";
 import { notFound } from "../errors";
-import { requestOrigin } from "../http/origin";
+import { requestOrigin } from "../http/url";
 
 // Routed as `/~/<publisher>/…`: app.ts rewrites `/~<name>` paths so every route fits RegExpRouter.
 export const discoveryRoutes = new Hono<AppEnv>().get("/~/:handle/.well-known/agent-skills/index.json", async (c) => {

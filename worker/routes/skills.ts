@@ -8,7 +8,7 @@ import { canonicalName, parseCanonicalName, parseScope, parseSkillName, type Ski
 import { accessSchema, setSkillAccess } from "../domain/orgs";
 import type { PackumentSource } from "../domain/packument";
 import { publishVersion } from "../domain/publish";
-import { listingBody, rawQuery, type SkillSnapshot, type TarballRef } from "../domain/read-cache";
+import { listingBody, type SkillSnapshot, type TarballRef } from "../domain/read-cache";
 import { parseStoredRisk } from "../domain/risk";
 import { ensureSigned } from "../domain/signatures";
 import { findSkill, LISTING_SORTS, resolveSpec } from "../domain/skills";
@@ -20,8 +20,8 @@ import type { AppEnv } from "../env";
 import { badRequest, notFound, unsupportedMediaType } from "../errors";
 import { requireAuth } from "../http/auth";
 import { readBodyLimited, readJson } from "../http/body";
-import { requestOrigin } from "../http/origin";
 import { serveTarball } from "../http/tarball";
+import { rawQuery, requestOrigin } from "../http/url";
 import { serveVersionFile } from "../http/version-file";
 import { cacheScope, visibleSkill, visibleTarballRef } from "../http/visible";
 
@@ -122,7 +122,7 @@ const TARBALL_TYPES = /^application\/(gzip|x-gzip|octet-stream|x-tar|x-compresse
 /** The skild API: /skills/* */
 export const skillRoutes = new Hono<AppEnv>()
   .get("/", async (c) => {
-    const body = await listingBody(c.get("deps").db, `skild ${rawQuery(c.req.url)}`, () => {
+    const body = await listingBody(c.get("deps").db, `skild ${rawQuery(c)}`, () => {
       const query = listQuery.parse(c.req.query());
       const byName = query.sort === "name";
       const after = query.cursor && byName ? decodeCursor(query.cursor) : undefined;

@@ -25,7 +25,7 @@ import { hasStarred, setStar } from "../domain/stars";
 import { decodeText, listVersionFiles, parseFilePath, readVersionFile } from "../domain/version-files";
 import { parseExactVersion } from "../domain/versions";
 import { describeZodError, notFound, RegistryError, unauthorized } from "../errors";
-import { requestOrigin } from "../http/origin";
+import { requestOrigin } from "../http/url";
 import { packagePath } from "./components";
 import { SITE_CSS, SITE_CSS_PATH } from "./css";
 import { AccountPage, LoginPage, LogoutPage } from "./pages/account";

@@ -9,6 +9,7 @@ import { findSession, SESSION_TTL_SECONDS } from "../domain/sessions";
 import type { Bindings, Variables } from "../env";
 import { badRequest, forbidden, unsupportedMediaType } from "../errors";
 import { readBodyLimited } from "../http/body";
+import { requestOrigin } from "../http/url";
 
 export const SESSION_COOKIE = "skild_session";
 /** For visitors without a session (the login form): a random secret the CSRF token derives from. */
@@ -80,7 +81,7 @@ const CSRF_REFUSED =
  * The parsed form is left in `c.get("form")`.
  */
 export const verifiedForm = createMiddleware<WebEnv>(async (c, next) => {
-  const self = new URL(c.req.url).origin;
+  const self = requestOrigin(c);
   const origin = c.req.header("Origin");
   const site = c.req.header("Sec-Fetch-Site");
   if (

@@ -1,13 +1,13 @@
 // npm registry endpoints that are not a package document: dist-tags, search, audit.
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { listingBody, rawQuery } from "../../domain/read-cache";
+import { listingBody } from "../../domain/read-cache";
 import { findSkill } from "../../domain/skills";
 import { removeDistTag, setDistTag } from "../../domain/tags";
 import type { AppEnv } from "../../env";
 import { requireAuth } from "../../http/auth";
 import { readJson } from "../../http/body";
-import { requestOrigin } from "../../http/origin";
+import { rawQuery, requestOrigin } from "../../http/url";
 import { cacheScope, visibleSkill } from "../../http/visible";
 import { packageNotFound, parsePackagePath } from "./paths";
 
@@ -63,7 +63,7 @@ export const registryRoutes = new Hono<AppEnv>()
   .get("/-/v1/search", async (c) => {
     const origin = requestOrigin(c);
     // Kept with the listing (LISTING_TTL_MS), so `time` may be a few seconds old, as a cached search is.
-    const body = await listingBody(c.get("deps").db, `npm ${origin} ${rawQuery(c.req.url)}`, () => {
+    const body = await listingBody(c.get("deps").db, `npm ${origin} ${rawQuery(c)}`, () => {
       const query = searchQuery.parse(c.req.query());
       // "@acme/hello" and "@acme" are how people type names; the store has no "@".
       const q = query.text.replace(/^@/, "").split("/").filter(Boolean).at(-1) ?? "";

@@ -11,3 +11,13 @@ export function requestOrigin(c: Context): string {
   const pathStart = url.indexOf("/", url.indexOf("://") + 3);
   return pathStart === -1 ? url : url.slice(0, pathStart);
 }
+
+/**
+ * The request's query string as it came (`?q=a&limit=5`, or ""): what a listing answer is kept
+ * under, so a repeated query skips even validating itself.
+ */
+export function rawQuery(c: Context): string {
+  const url = c.req.url;
+  const at = url.indexOf("?");
+  return at === -1 ? "" : url.slice(at);
+}

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { describe, expect, it } from "vitest";
-import { requestOrigin } from "../../worker/http/origin";
+import { rawQuery, requestOrigin } from "../../worker/http/url";
 
 /** What the runtime hands the Worker: the URL as the Request serialises it. */
 const contextFor = (url: string) => ({ req: { url: new Request(url).url } }) as unknown as Context;
@@ -16,5 +16,12 @@ describe("requestOrigin", () => {
     ]) {
       expect(requestOrigin(contextFor(url))).toBe(new URL(url).origin);
     }
+  });
+});
+
+describe("rawQuery", () => {
+  it("is the query string as sent, or nothing", () => {
+    expect(rawQuery(contextFor("http://127.0.0.1:18787/skills?q=a%20b&limit=5"))).toBe("?q=a%20b&limit=5");
+    expect(rawQuery(contextFor("http://127.0.0.1:18787/skills"))).toBe("");
   });
 });
